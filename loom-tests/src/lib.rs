@@ -1,0 +1,1 @@
+//! Helpers shared by the loom models (see the tests directory).

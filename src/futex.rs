@@ -1,0 +1,285 @@
+//! The one door to atomics and the OS.
+//!
+//! Every atomic type, every fence, every futex wait and wake, and the spin policy that precedes a
+//! sleep live here; the primitives import them from this module and from nowhere else. Under
+//! `--cfg loom` the same names resolve to loom's types and to a model of the futex (below), so the
+//! loom models in `loom-tests/` check the very code that ships.
+//!
+//! # The sleep protocol shared by every primitive
+//!
+//! Each primitive keeps its state in one 32-bit [`Futex`] word whose top bit, [`SLEEPERS`], means
+//! "a thread may be asleep on this word". A thread that must wait calls [`Futex::sleep`] with the
+//! value it observed: `sleep` sets `SLEEPERS` with a compare-exchange on exactly that value and
+//! sleeps only while the word still holds it. A thread that makes waiting threads able to proceed
+//! clears `SLEEPERS` in the same read-modify-write that changes the state, and calls
+//! [`Futex::wake_all_if_sleepers`] with the value it replaced. Because the bit and the state are one
+//! word, the modification order of that word decides every race: either the waker's
+//! read-modify-write comes first (the sleeper's compare-exchange or the kernel's value check fails,
+//! and it re-reads) or the sleeper's comes first (the waker sees the bit and wakes it). No ordering
+//! stronger than Relaxed is needed for the bit itself; see docs/design.md.
+//!
+//! # The loom model of the futex
+//!
+//! Under loom each `Futex` carries a loom `Mutex<()>` and `Condvar`. `wait` locks the mutex, checks
+//! the value and sleeps on the condvar; `wake_*` lock the same mutex before notifying. This keeps the
+//! kernel's guarantee (the value check and the sleep are atomic with respect to a wake) and nothing
+//! more, so a missing or misplaced wake leaves a thread asleep forever, which loom reports as a
+//! deadlock. A timed wait is modelled as one whose timeout expires at once.
+
+use core::ops::Deref;
+use std::time::Instant;
+
+#[cfg(not(loom))]
+pub(crate) use core::sync::atomic::{fence, AtomicU32, Ordering};
+#[cfg(loom)]
+pub(crate) use loom::sync::atomic::{fence, AtomicU32, Ordering};
+
+/// Bit 31 of every futex word: a thread may be asleep on this word (or about to sleep on it).
+///
+/// Set only by [`Futex::sleep`]; cleared only by a read-modify-write that lets the sleepers
+/// proceed, which must then call [`Futex::wake_all_if_sleepers`].
+pub(crate) const SLEEPERS: u32 = 1 << 31;
+
+/// Defines `$vis const fn` normally and a plain `$vis fn` under loom, whose atomics and futex model
+/// cannot be built in a const context. One body, two signatures.
+macro_rules! const_fn_unless_loom {
+    ($(#[$attr:meta])* $vis:vis fn $name:ident($($arg:ident: $ty:ty),* $(,)?) -> $ret:ty $body:block) => {
+        $(#[$attr])*
+        #[cfg(not(loom))]
+        $vis const fn $name($($arg: $ty),*) -> $ret $body
+
+        $(#[$attr])*
+        #[cfg(loom)]
+        $vis fn $name($($arg: $ty),*) -> $ret $body
+    };
+}
+pub(crate) use const_fn_unless_loom;
+
+/// A 32-bit atomic word that threads can sleep on.
+///
+/// Dereferences to its [`AtomicU32`] for the state transitions; adds the sleep and wake halves of
+/// the protocol described in the module docs.
+pub(crate) struct Futex {
+    word: AtomicU32,
+    #[cfg(loom)]
+    model: model::Queue,
+}
+
+impl Deref for Futex {
+    type Target = AtomicU32;
+
+    #[inline]
+    fn deref(&self) -> &AtomicU32 {
+        &self.word
+    }
+}
+
+/// What ended a [`Futex::sleep`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Woken {
+    /// A wake, a change of the word, or a spurious return: re-read the state.
+    Recheck,
+    /// The deadline has passed (no sooner than it, by [`Instant::now`]).
+    TimedOut,
+}
+
+impl Futex {
+    const_fn_unless_loom! {
+        pub(crate) fn new(value: u32) -> Futex {
+            Futex {
+                word: AtomicU32::new(value),
+                #[cfg(loom)]
+                model: model::Queue::new(),
+            }
+        }
+    }
+
+    /// Sleeps because the caller observed `observed` in this word and cannot proceed on it.
+    ///
+    /// Marks the word with [`SLEEPERS`] (a compare-exchange on exactly `observed`), then sleeps
+    /// while the word holds `observed | SLEEPERS`, until woken or until `deadline` (`None`: no
+    /// deadline). May return spuriously; the caller re-reads the state and loops.
+    #[cold]
+    pub(crate) fn sleep(&self, observed: u32, deadline: Option<Instant>) -> Woken {
+        let expected = observed | SLEEPERS;
+        if observed & SLEEPERS == 0 {
+            // Relaxed: the bit is read only by the waker's read-modify-write on this same word,
+            // which sees it or makes this exchange fail (one modification order); the caller's
+            // own ordering comes from its Acquire re-read after waking.
+            if self
+                .word
+                .compare_exchange(observed, expected, Ordering::Relaxed, Ordering::Relaxed)
+                .is_err()
+            {
+                return Woken::Recheck;
+            }
+        }
+        match deadline {
+            None => {
+                self.wait(expected);
+                Woken::Recheck
+            }
+            Some(deadline) => self.wait_until(expected, deadline),
+        }
+    }
+
+    /// Wakes every sleeper if `previous`, the value a read-modify-write just replaced, had
+    /// [`SLEEPERS`] set. The caller's read-modify-write must have cleared the bit.
+    #[inline]
+    pub(crate) fn wake_all_if_sleepers(&self, previous: u32) {
+        if previous & SLEEPERS != 0 {
+            self.wake_all();
+        }
+    }
+}
+
+#[cfg(not(loom))]
+impl Futex {
+    #[inline]
+    fn wait(&self, expected: u32) {
+        atomic_wait::wait(&self.word, expected);
+    }
+
+    #[cold]
+    fn wake_all(&self) {
+        atomic_wait::wake_all(&self.word);
+    }
+
+    /// Linux: the futex itself, with a relative timeout, through rustix's safe wrapper.
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    fn wait_until(&self, expected: u32, deadline: Instant) -> Woken {
+        use rustix::thread::futex;
+        let Some(remaining) = deadline.checked_duration_since(Instant::now()) else {
+            return Woken::TimedOut;
+        };
+        // Saturate rather than overflow: a wait of i64::MAX seconds never ends in practice.
+        let timeout = futex::Timespec {
+            tv_sec: i64::try_from(remaining.as_secs()).unwrap_or(i64::MAX),
+            tv_nsec: remaining.subsec_nanos().into(),
+        };
+        // Every outcome (woken, value changed, interrupted, timed out) is decided by the caller's
+        // re-read of the state and the clock below, so the error value carries nothing we need.
+        let _ = futex::wait(&self.word, futex::Flags::PRIVATE, expected, Some(&timeout));
+        timed_out(deadline)
+    }
+
+    /// Elsewhere atomic-wait offers no timed wait, so poll: re-check the word, sleeping between
+    /// checks with a back-off from 50 µs doubling to 1 ms (and never past the deadline).
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    fn wait_until(&self, expected: u32, deadline: Instant) -> Woken {
+        let mut nap = std::time::Duration::from_micros(50);
+        while self.word.load(Ordering::Relaxed) == expected {
+            let Some(remaining) = deadline.checked_duration_since(Instant::now()) else {
+                return Woken::TimedOut;
+            };
+            std::thread::sleep(nap.min(remaining));
+            nap = (nap * 2).min(std::time::Duration::from_millis(1));
+        }
+        timed_out(deadline)
+    }
+}
+
+#[cfg(not(loom))]
+fn timed_out(deadline: Instant) -> Woken {
+    if Instant::now() >= deadline {
+        Woken::TimedOut
+    } else {
+        Woken::Recheck
+    }
+}
+
+#[cfg(loom)]
+impl Futex {
+    fn wait(&self, expected: u32) {
+        self.model.wait(&self.word, expected);
+    }
+
+    fn wake_all(&self) {
+        self.model.wake_all();
+    }
+
+    /// The timeout expires at once: loom has no clock, and an immediate expiry is the case that
+    /// races a timed waiter's withdrawal against the waker.
+    fn wait_until(&self, _expected: u32, _deadline: Instant) -> Woken {
+        loom::thread::yield_now();
+        Woken::TimedOut
+    }
+}
+
+#[cfg(loom)]
+mod model {
+    use super::{AtomicU32, Ordering};
+    use loom::sync::{Condvar, Mutex};
+
+    /// The kernel's wait queue for one word: the mutex makes "check the value, then sleep" atomic
+    /// with respect to a wake, exactly as the futex hash-bucket lock does.
+    pub(super) struct Queue {
+        lock: Mutex<()>,
+        sleepers: Condvar,
+    }
+
+    impl Queue {
+        pub(super) fn new() -> Queue {
+            Queue {
+                lock: Mutex::new(()),
+                sleepers: Condvar::new(),
+            }
+        }
+
+        pub(super) fn wait(&self, word: &AtomicU32, expected: u32) {
+            let guard = self.lock.lock().unwrap();
+            // Relaxed: a waker changes the word before it takes the lock to notify, so either this
+            // load runs after that notification's critical section (and, through the mutex,
+            // sees the change) or the notification finds this thread asleep.
+            if word.load(Ordering::Relaxed) == expected {
+                drop(self.sleepers.wait(guard).unwrap());
+            }
+        }
+
+        pub(super) fn wake_all(&self) {
+            let _guard = self.lock.lock().unwrap();
+            self.sleepers.notify_all();
+        }
+    }
+}
+
+/// The bounded spin before a sleep: crossbeam's `Backoff`, snoozing (spin hints, then yields)
+/// until it reports completion. Never spins under loom, where a spin only multiplies the
+/// interleavings and could hide a missing wake behind a lucky re-read.
+pub(crate) struct Spin {
+    #[cfg(not(loom))]
+    backoff: crossbeam_utils::Backoff,
+}
+
+impl Spin {
+    #[inline]
+    pub(crate) fn new() -> Spin {
+        Spin {
+            #[cfg(not(loom))]
+            backoff: crossbeam_utils::Backoff::new(),
+        }
+    }
+
+    /// Spends one more step of the spin budget and returns `true`, or returns `false` once the
+    /// budget is spent and the caller should sleep.
+    #[inline]
+    pub(crate) fn spin(&mut self) -> bool {
+        #[cfg(not(loom))]
+        {
+            if self.backoff.is_completed() {
+                return false;
+            }
+            self.backoff.snooze();
+            true
+        }
+        #[cfg(loom)]
+        false
+    }
+}
+
+/// Converts a timeout into a deadline; `None` (no deadline) where `now + timeout` overflows
+/// `Instant`, so `Duration::MAX` means "wait for ever" rather than a panic.
+#[inline]
+pub(crate) fn deadline_after(timeout: std::time::Duration) -> Option<Instant> {
+    Instant::now().checked_add(timeout)
+}
