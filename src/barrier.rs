@@ -161,10 +161,7 @@ impl Barrier {
         let arrived = old & ARRIVALS;
         let generation = old >> GENERATION_SHIFT;
         if arrived + 1 == n {
-            // Acquire: pairs with the Release `fetch_add` of every arrival of this episode.
-            fence(Ordering::Acquire);
-            self.complete(generation);
-            BarrierWaitResult { is_leader: true }
+            self.lead(generation)
         } else if arrived < n {
             self.wait_for_release(generation);
             BarrierWaitResult { is_leader: false }
@@ -181,18 +178,19 @@ impl Barrier {
         let arrived = old & ARRIVALS;
         let episode = (old >> GENERATION_SHIFT).wrapping_add(arrived / n) & RELEASED;
         if arrived % n + 1 == n {
-            // Acquire: as in `wait`.
-            fence(Ordering::Acquire);
-            self.complete(episode);
-            BarrierWaitResult { is_leader: true }
+            self.lead(episode)
         } else {
             self.wait_for_release(episode);
             BarrierWaitResult { is_leader: false }
         }
     }
 
-    /// The leader's work: reset the arrival count, then open the next episode and wake sleepers.
-    fn complete(&self, episode: u32) {
+    /// The leader's work: take in the episode's writes, reset the arrival count, then open the
+    /// next episode and wake the sleepers.
+    #[inline]
+    fn lead(&self, episode: u32) -> BarrierWaitResult {
+        // Acquire: pairs with the Release `fetch_add` of every arrival of this episode.
+        fence(Ordering::Acquire);
         let n = self.arrivals.participants;
         // Take this episode's `n` arrivals off the count and advance the generation, in one
         // read-modify-write so early arrivals for the next episode are kept. Relaxed: nobody
@@ -213,7 +211,10 @@ impl Barrier {
                 Ordering::Release,
                 Ordering::Relaxed,
             ) {
-                Ok(previous) => return self.released.wake_all_if_sleepers(previous),
+                Ok(previous) => {
+                    self.released.wake_all_if_sleepers(previous);
+                    return BarrierWaitResult { is_leader: true };
+                }
                 // A waiter marked the word with SLEEPERS: same episode, try again.
                 Err(actual) if actual & RELEASED == episode => current = actual,
                 // The previous episode's leader has not opened this episode yet (only when more

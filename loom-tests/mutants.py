@@ -1,0 +1,170 @@
+#!/usr/bin/env python3
+"""Shows that the loom models catch broken variants of the primitives they check.
+
+For every Acquire, Release, AcqRel or SeqCst ordering in the code of the primitives below, it builds
+a mutant with that one ordering weakened to Relaxed (an Acquire fence is deleted instead), and for
+every wake call a mutant without that call. It runs the loom model of the mutated primitive against
+each mutant, one at a time, in a scratch copy of the workspace, and prints which mutants loom
+killed and which survived. An unmutated baseline must pass first, or nothing is proven.
+
+Exit status: 0 when every mutant is killed or is listed in ARGUED (a weakening that is argued
+correct in docs/testing.md); 1 otherwise.
+
+    python3 loom-tests/mutants.py            # all primitives
+    python3 loom-tests/mutants.py latch      # one of them
+"""
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+# Source file -> the loom test file (loom-tests/tests/<name>.rs) that models it.
+PRIMITIVES = {
+    "src/semaphore.rs": "semaphore",
+    "src/latch.rs": "latch",
+    "src/barrier.rs": "barrier",
+}
+
+# (file, the mutated line's code with whitespace collapsed, mutation) -> why the weaker form is
+# correct. Keep the argument in docs/testing.md too.
+ARGUED = {}
+
+ORDERING = re.compile(r"Ordering::(Acquire|Release|AcqRel|SeqCst)")
+FENCE = re.compile(r"fence\(Ordering::\w+\);")
+WAKE = re.compile(r"(?:\w+\.)+wake_all_if_sleepers\((\w+)\)")
+
+TIMEOUT_S = 600
+
+
+def mutants(path):
+    """Yields (line number, description, mutated text) for one source file."""
+    with open(os.path.join(ROOT, path)) as f:
+        lines = f.read().split("\n")
+    for i, line in enumerate(lines):
+        code = line.split("//", 1)[0]
+        for m in ORDERING.finditer(code):
+            mutated = list(lines)
+            fence = FENCE.search(code)
+            if fence:
+                mutated[i] = line[: fence.start()] + line[fence.end():]
+                what = "delete " + fence.group(0)
+            else:
+                mutated[i] = line[: m.start()] + "Ordering::Relaxed" + line[m.end():]
+                what = m.group(0) + " -> Relaxed"
+            yield i + 1, what, "\n".join(mutated), " ".join(code.split())
+        for m in WAKE.finditer(code):
+            mutated = list(lines)
+            mutated[i] = line[: m.start()] + "{ let _ = %s; }" % m.group(1) + line[m.end():]
+            yield i + 1, "delete " + m.group(0), "\n".join(mutated), " ".join(code.split())
+
+
+def copy_workspace(dest):
+    for name in ("Cargo.toml", "Cargo.lock"):
+        shutil.copy(os.path.join(ROOT, name), dest)
+    for name in ("src", "loom-tests"):
+        shutil.copytree(
+            os.path.join(ROOT, name),
+            os.path.join(dest, name),
+            ignore=shutil.ignore_patterns("target"),
+        )
+    # The workspace lists members the scratch copy does not need; keep only the two it has.
+    manifest = os.path.join(dest, "Cargo.toml")
+    with open(manifest) as f:
+        text = f.read()
+    text = re.sub(r"members = \[[^\]]*\]", 'members = [".", "loom-tests"]', text)
+    with open(manifest, "w") as f:
+        f.write(text)
+
+
+def cargo_test(workspace, test, *args):
+    """Runs `cargo test` on one loom test file; returns (exit code, output), or (None, "")
+    on a timeout."""
+    env = dict(os.environ)
+    env["RUSTFLAGS"] = "--cfg loom"
+    env["CARGO_TARGET_DIR"] = os.path.join(ROOT, "target", "mutants")
+    try:
+        proc = subprocess.run(
+            ["cargo", "test", "--release", "-q", "-p", "loom-tests", "--test", test, "--"]
+            + list(args),
+            cwd=workspace,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            timeout=TIMEOUT_S,
+        )
+    except subprocess.TimeoutExpired:
+        return None, ""
+    if "error[" in proc.stdout or "could not compile" in proc.stdout:
+        sys.exit("mutant did not compile:\n" + proc.stdout[-3000:])
+    return proc.returncode, proc.stdout
+
+
+def models(workspace, test):
+    """The names of the loom models in one test file."""
+    _, out = cargo_test(workspace, test, "--list")
+    return [line.split(":")[0] for line in out.split("\n") if line.endswith(": test")]
+
+
+def failing_models(workspace, test, names):
+    """Runs each model on its own (a deadlock aborts the whole test process) and returns the
+    names of those that fail, or time out."""
+    return [
+        name for name in names if cargo_test(workspace, test, "--exact", name)[0] != 0
+    ]
+
+
+def main():
+    chosen = sys.argv[1:] or list(PRIMITIVES.values())
+    files = [f for f, t in PRIMITIVES.items() if t in chosen]
+    survivors, idle_models, killed = [], [], 0
+    with tempfile.TemporaryDirectory(prefix="syncpoint-mutants-") as workspace:
+        copy_workspace(workspace)
+        for path in files:
+            test = PRIMITIVES[path]
+            target = os.path.join(workspace, path)
+            with open(target) as f:
+                original = f.read()
+            names = models(workspace, test)
+            failing = failing_models(workspace, test, names)
+            if failing or not names:
+                sys.exit("baseline: loom models of %s fail unmutated: %s" % (path, failing))
+            print("%s: %d models pass unmutated" % (path, len(names)), flush=True)
+            kills = {name: 0 for name in names}
+            for line, what, text, code in mutants(path):
+                with open(target, "w") as f:
+                    f.write(text)
+                start = time.monotonic()
+                failing = failing_models(workspace, test, names)
+                secs = time.monotonic() - start
+                for name in failing:
+                    kills[name] += 1
+                if failing:
+                    verdict = "killed by " + ", ".join(failing)
+                    killed += 1
+                elif ARGUED.get((path, code, what)):
+                    verdict = "survived (argued correct)"
+                else:
+                    verdict = "SURVIVED"
+                    survivors.append("%s:%d %s" % (path, line, what))
+                print("  %s:%-4d %-50s %s (%.0f s)" % (path, line, what, verdict, secs), flush=True)
+            with open(target, "w") as f:
+                f.write(original)
+            idle_models += ["%s::%s" % (test, n) for n, k in kills.items() if k == 0]
+    print("%d mutants killed, %d survived" % (killed, len(survivors)))
+    if idle_models:
+        print("models that killed no mutant (shown to fail by a dedicated test instead):\n  "
+              + "\n  ".join(idle_models))
+    if survivors:
+        print("survivors with no argument in ARGUED:\n  " + "\n  ".join(survivors))
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it (.ci/run calls this script): formatting, clippy (also under
+# --cfg loom), the unit, integration and doc tests, the loom models, the check that the loom
+# models catch broken variants of the primitives, and the docs with warnings denied.
+# Needs only a Rust toolchain (with rustfmt and clippy) and python3.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n== %s\n' "$*"; }
+loom() { RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR=target/loom "$@"; }
+
+step "rustfmt"
+cargo fmt --all -- --check
+step "clippy"
+cargo clippy --workspace --all-targets -- -D warnings
+step "clippy under --cfg loom"
+loom cargo clippy --workspace --all-targets -- -D warnings
+step "tests and doctests"
+cargo test --workspace
+step "loom models"
+loom cargo test --release -p loom-tests
+step "the loom models catch broken variants (loom-tests/mutants.py)"
+python3 loom-tests/mutants.py
+step "docs"
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps
+step "all checks passed"
