@@ -1,7 +1,7 @@
 //! Helpers for the loom models in `tests/`. Build and run with `RUSTFLAGS="--cfg loom"`.
 //!
-//! Every model runs under [`check`], which bounds preemptions so that the whole suite stays within
-//! minutes on two cores; [`fails`] runs a model that is expected to break and returns loom's report of
+//! Every model runs under `check`, which bounds preemptions so that the whole suite stays within
+//! minutes on two cores; `fails` runs a model that is expected to break and returns loom's report of
 //! the failure, so that a test can show the model catching a broken construction.
 
 #![cfg(loom)]
