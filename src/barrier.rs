@@ -23,7 +23,9 @@
 //! modification order divided by the participant count, so an arrival is never lost or counted
 //! twice even when more threads than participants share the barrier.
 
-use crate::futex::{const_fn_unless_loom, fence, AtomicU32, Futex, Ordering, Spin, Woken};
+use crate::futex::{
+    const_fn_unless_loom, fence, AtomicU32, Futex, Ordering, Spin, WaitPolicy, Woken,
+};
 use crossbeam_utils::CachePadded;
 use std::fmt;
 
@@ -75,6 +77,8 @@ pub struct Barrier {
     /// The release word, on a cache line of its own so that waiters spinning on it are not
     /// disturbed by every arrival.
     released: CachePadded<Futex>,
+    /// Read only by waiters, after they found they must wait.
+    policy: WaitPolicy,
 }
 
 struct Arrivals {
@@ -128,8 +132,43 @@ impl Barrier {
                     participants,
                 }),
                 released: CachePadded::new(Futex::new(0)),
+                policy: WaitPolicy::Adaptive,
             }
         }
+    }
+
+    const_fn_unless_loom! {
+        /// Sets how threads wait for the others: see [`WaitPolicy`]. The default,
+        /// [`WaitPolicy::Adaptive`], spins only while there are cores to spare for the threads
+        /// still to arrive.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// use syncpoint::{Barrier, WaitPolicy};
+        ///
+        /// // Many more threads than cores: sleep at once.
+        /// let barrier = Barrier::new(64).with_wait_policy(WaitPolicy::Passive);
+        /// assert_eq!(barrier.wait_policy(), WaitPolicy::Passive);
+        /// ```
+        #[must_use]
+        pub fn with_wait_policy(self, policy: WaitPolicy) -> Barrier {
+            Barrier { policy, ..self }
+        }
+    }
+
+    /// Returns the barrier's [`WaitPolicy`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use syncpoint::{Barrier, WaitPolicy};
+    ///
+    /// assert_eq!(Barrier::new(2).wait_policy(), WaitPolicy::Adaptive);
+    /// ```
+    #[must_use]
+    pub fn wait_policy(&self) -> WaitPolicy {
+        self.policy
     }
 
     /// Blocks until all `n` threads have called `wait` in this episode, then releases them all.
@@ -230,7 +269,9 @@ impl Barrier {
     /// The wait loop: spin, then sleep on the release word until `episode` is released.
     #[cold]
     fn wait_for_release(&self, episode: u32) {
-        let mut spin = Spin::new();
+        // Every participant but the leader may wait at once.
+        let waiters = self.arrivals.participants as usize - 1;
+        let mut spin = Spin::new(self.policy, waiters);
         loop {
             // Acquire: pairs with the Release compare-exchange in `complete`.
             let state = self.released.load(Ordering::Acquire);

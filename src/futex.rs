@@ -27,6 +27,8 @@
 //! deadlock. A timed wait is modelled as one whose timeout expires at once.
 
 use core::ops::Deref;
+#[cfg(not(loom))]
+use std::cell::Cell;
 use std::time::Instant;
 
 #[cfg(not(loom))]
@@ -43,6 +45,15 @@ pub(crate) const SLEEPERS: u32 = 1 << 31;
 /// Defines `$vis const fn` normally and a plain `$vis fn` under loom, whose atomics and futex model
 /// cannot be built in a const context. One body, two signatures.
 macro_rules! const_fn_unless_loom {
+    ($(#[$attr:meta])* $vis:vis fn $name:ident($self:tt, $($arg:ident: $ty:ty),* $(,)?) -> $ret:ty $body:block) => {
+        $(#[$attr])*
+        #[cfg(not(loom))]
+        $vis const fn $name($self, $($arg: $ty),*) -> $ret $body
+
+        $(#[$attr])*
+        #[cfg(loom)]
+        $vis fn $name($self, $($arg: $ty),*) -> $ret $body
+    };
     ($(#[$attr:meta])* $vis:vis fn $name:ident($($arg:ident: $ty:ty),* $(,)?) -> $ret:ty $body:block) => {
         $(#[$attr])*
         #[cfg(not(loom))]
@@ -243,37 +254,211 @@ mod model {
     }
 }
 
-/// The bounded spin before a sleep: crossbeam's `Backoff`, snoozing (spin hints, then yields)
-/// until it reports completion. Never spins under loom, where a spin only multiplies the
-/// interleavings and could hide a missing wake behind a lucky re-read.
+/// How a thread waits when it cannot proceed at once: spin first, sleep at once, or decide.
+///
+/// Like OpenMP's `OMP_WAIT_POLICY`. Every primitive takes one (`with_wait_policy`); the default
+/// is [`Adaptive`](WaitPolicy::Adaptive).
+///
+/// | policy | spins before sleeping | pick it when |
+/// |---|---|---|
+/// | `Adaptive` | up to about the cost of a sleep and wake-up (16 µs), less after spins that failed, and not at all when the waiters would outnumber the cores | you do not know what else runs on the machine (the default) |
+/// | `Active` | up to 1 ms, whatever the machine | the threads own their cores (pinned HPC ranks, no oversubscription) and latency is all that matters |
+/// | `Passive` | never | the machine is shared or oversubscribed, or waits are long and CPU time matters |
+///
+/// # Examples
+///
+/// ```
+/// use syncpoint::{Barrier, WaitPolicy};
+///
+/// // An HPC loop whose threads are pinned one per core.
+/// let barrier = Barrier::new(2).with_wait_policy(WaitPolicy::Active);
+/// assert_eq!(barrier.wait_policy(), WaitPolicy::Active);
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum WaitPolicy {
+    /// Spin only while spinning can pay, then sleep. The default.
+    #[default]
+    Adaptive,
+    /// Spin for up to a millisecond before sleeping.
+    Active,
+    /// Sleep on the futex at once.
+    Passive,
+}
+
+#[cfg(not(loom))]
+mod spinning {
+    use super::{AtomicU32, Ordering};
+    /// The longest adaptive spin: about one futex sleep and wake-up on the machines measured
+    /// (docs/benchmarks.md), beyond which sleeping is cheaper than spinning on.
+    pub(super) const ADAPTIVE_SPIN_MAX_NS: u32 = 16_000;
+    /// The shortest adaptive spin, after repeated failures: still enough for a partner that is
+    /// running on another core to arrive.
+    pub(super) const ADAPTIVE_SPIN_MIN_NS: u32 = 1_000;
+    /// The active spin.
+    pub(super) const ACTIVE_SPIN_NS: u32 = 1_000_000;
+    /// Spin-loop hints between two readings of the clock.
+    pub(super) const SPINS_PER_CLOCK_CHECK: u32 = 16;
+
+    use std::cell::Cell;
+    use std::sync::atomic::AtomicUsize;
+
+    /// Threads spinning in any syncpoint primitive now. Relaxed throughout: a heuristic that
+    /// orders nothing.
+    pub(super) static SPINNERS: AtomicUsize = AtomicUsize::new(0);
+    /// The number of cores, read once; 0 until then.
+    static CORES: AtomicU32 = AtomicU32::new(0);
+
+    thread_local! {
+        /// This thread's adaptive spin budget in ns: halved after a spin that ended in a sleep,
+        /// doubled after one that succeeded.
+        pub(super) static BUDGET_NS: Cell<u32> = const { Cell::new(ADAPTIVE_SPIN_MAX_NS) };
+    }
+
+    pub(super) fn cores() -> usize {
+        match CORES.load(Ordering::Relaxed) {
+            0 => {
+                let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+                let cores = u32::try_from(cores).unwrap_or(u32::MAX);
+                CORES.store(cores, Ordering::Relaxed);
+                cores as usize
+            }
+            cores => cores as usize,
+        }
+    }
+}
+
+/// The spin before a sleep, as the [`WaitPolicy`] says. Never spins under loom, where a spin only
+/// multiplies the interleavings and could hide a missing wake behind a lucky re-read.
 pub(crate) struct Spin {
     #[cfg(not(loom))]
-    backoff: crossbeam_utils::Backoff,
+    state: SpinState,
+}
+
+#[cfg(not(loom))]
+enum SpinState {
+    /// Not started: the policy and the number of threads that may wait together.
+    Idle(WaitPolicy, usize),
+    /// Spinning, counted in `SPINNERS`, until `deadline`.
+    Spinning {
+        adaptive: bool,
+        deadline: Instant,
+        spins: u32,
+    },
+    /// Done spinning: sleep from now on.
+    Spent,
 }
 
 impl Spin {
+    /// A spin for a thread waiting under `policy` among up to `waiters` threads that may wait on
+    /// the same primitive at once (pass 1 when unknown).
     #[inline]
-    pub(crate) fn new() -> Spin {
+    pub(crate) fn new(policy: WaitPolicy, waiters: usize) -> Spin {
+        #[cfg(loom)]
+        let _ = (policy, waiters);
         Spin {
             #[cfg(not(loom))]
-            backoff: crossbeam_utils::Backoff::new(),
+            state: SpinState::Idle(policy, waiters),
         }
     }
 
-    /// Spends one more step of the spin budget and returns `true`, or returns `false` once the
-    /// budget is spent and the caller should sleep.
+    /// Spends one step of the spin and returns `true`, or returns `false` once the caller should
+    /// sleep. A caller that gets `true` re-checks its condition and calls again.
     #[inline]
     pub(crate) fn spin(&mut self) -> bool {
         #[cfg(not(loom))]
         {
-            if self.backoff.is_completed() {
-                return false;
+            match &mut self.state {
+                SpinState::Spinning {
+                    deadline, spins, ..
+                } => {
+                    *spins += 1;
+                    if *spins % spinning::SPINS_PER_CLOCK_CHECK != 0 || Instant::now() < *deadline {
+                        core::hint::spin_loop();
+                        return true;
+                    }
+                    self.finish(false);
+                    false
+                }
+                SpinState::Idle(..) => self.start(),
+                SpinState::Spent => false,
             }
-            self.backoff.snooze();
-            true
         }
         #[cfg(loom)]
         false
+    }
+
+    #[cfg(not(loom))]
+    #[cold]
+    fn start(&mut self) -> bool {
+        use spinning::{cores, ACTIVE_SPIN_NS, BUDGET_NS, SPINNERS};
+        let SpinState::Idle(policy, waiters) = self.state else {
+            unreachable!("start is called on an idle spin only")
+        };
+        let budget_ns = match policy {
+            WaitPolicy::Passive => None,
+            WaitPolicy::Active => {
+                SPINNERS.fetch_add(1, Ordering::Relaxed);
+                Some(ACTIVE_SPIN_NS)
+            }
+            // Spinning pays only while the thread being waited for can run: not when the waiters
+            // alone fill the cores, nor when spinners already hold every core but one.
+            WaitPolicy::Adaptive => {
+                let cores = cores();
+                if waiters >= cores {
+                    None
+                } else if SPINNERS.fetch_add(1, Ordering::Relaxed) + 1 >= cores {
+                    SPINNERS.fetch_sub(1, Ordering::Relaxed);
+                    None
+                } else {
+                    Some(BUDGET_NS.with(Cell::get))
+                }
+            }
+        };
+        let Some(budget_ns) = budget_ns else {
+            self.state = SpinState::Spent;
+            return false;
+        };
+        self.state = SpinState::Spinning {
+            adaptive: policy == WaitPolicy::Adaptive,
+            deadline: Instant::now() + std::time::Duration::from_nanos(budget_ns.into()),
+            spins: 0,
+        };
+        core::hint::spin_loop();
+        true
+    }
+
+    /// Ends a spin that `succeeded` (the condition came true) or failed (the caller will sleep),
+    /// adapting this thread's budget.
+    #[cfg(not(loom))]
+    fn finish(&mut self, succeeded: bool) {
+        if let SpinState::Spinning { adaptive, .. } = self.state {
+            spinning::SPINNERS.fetch_sub(1, Ordering::Relaxed);
+            if adaptive {
+                spinning::BUDGET_NS.with(|budget| {
+                    let next = if succeeded {
+                        budget
+                            .get()
+                            .saturating_mul(2)
+                            .min(spinning::ADAPTIVE_SPIN_MAX_NS)
+                    } else {
+                        (budget.get() / 2).max(spinning::ADAPTIVE_SPIN_MIN_NS)
+                    };
+                    budget.set(next);
+                });
+            }
+        }
+        self.state = SpinState::Spent;
+    }
+}
+
+impl Drop for Spin {
+    /// A spin dropped while spinning ended because the condition came true.
+    #[inline]
+    fn drop(&mut self) {
+        #[cfg(not(loom))]
+        if matches!(self.state, SpinState::Spinning { .. }) {
+            self.finish(true);
+        }
     }
 }
 

@@ -10,7 +10,9 @@
 //! Counting down keeps `SLEEPERS`, except the count-down that reaches zero: it stores a plain zero
 //! and wakes every sleeper if the bit was set. Zero is final.
 
-use crate::futex::{const_fn_unless_loom, deadline_after, Futex, Ordering, Spin, Woken, SLEEPERS};
+use crate::futex::{
+    const_fn_unless_loom, deadline_after, Futex, Ordering, Spin, WaitPolicy, Woken, SLEEPERS,
+};
 use std::fmt;
 use std::time::{Duration, Instant};
 
@@ -49,6 +51,7 @@ const COUNT: u32 = !SLEEPERS;
 /// ```
 pub struct Latch {
     state: Futex,
+    policy: WaitPolicy,
 }
 
 impl Latch {
@@ -85,8 +88,41 @@ impl Latch {
             assert!(count <= Latch::MAX_COUNT, "Latch::new: count exceeds Latch::MAX_COUNT");
             Latch {
                 state: Futex::new(count),
+                policy: WaitPolicy::Adaptive,
             }
         }
+    }
+
+    const_fn_unless_loom! {
+        /// Sets how threads wait for the latch to open: see [`WaitPolicy`]. The default is
+        /// [`WaitPolicy::Adaptive`].
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// use syncpoint::{Latch, WaitPolicy};
+        ///
+        /// let latch = Latch::new(1).with_wait_policy(WaitPolicy::Active);
+        /// assert_eq!(latch.wait_policy(), WaitPolicy::Active);
+        /// ```
+        #[must_use]
+        pub fn with_wait_policy(self, policy: WaitPolicy) -> Latch {
+            Latch { policy, ..self }
+        }
+    }
+
+    /// Returns the latch's [`WaitPolicy`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use syncpoint::{Latch, WaitPolicy};
+    ///
+    /// assert_eq!(Latch::new(1).wait_policy(), WaitPolicy::Adaptive);
+    /// ```
+    #[must_use]
+    pub fn wait_policy(&self) -> WaitPolicy {
+        self.policy
     }
 
     /// Lowers the count by one, opening the latch if it reaches zero. Does nothing if the count
@@ -256,7 +292,7 @@ impl Latch {
     /// The wait loop: spin, then sleep until the count is zero or `deadline` passes.
     #[cold]
     fn wait_slow(&self, deadline: Option<Instant>) -> bool {
-        let mut spin = Spin::new();
+        let mut spin = Spin::new(self.policy, 1);
         loop {
             // Acquire: pairs with the Release count-downs (see `count_down_by`).
             let state = self.state.load(Ordering::Acquire);

@@ -12,6 +12,7 @@
 //! | [`Latch`] | a single-use countdown, like C++'s `std::latch` |
 //! | [`Semaphore`] | a counting semaphore with timed and multi-permit acquires |
 //! | [`SemaphorePermit`] | a guard that releases one permit when dropped |
+//! | [`WaitPolicy`] | how a waiting thread spins or sleeps: adaptive (default), active or passive |
 //! | [`classic`] | the Little Book of Semaphores constructions, as a correct reference |
 //!
 //! # Examples
@@ -54,5 +55,6 @@ mod latch;
 mod semaphore;
 
 pub use barrier::{Barrier, BarrierWaitResult};
+pub use futex::WaitPolicy;
 pub use latch::Latch;
 pub use semaphore::{Semaphore, SemaphorePermit};

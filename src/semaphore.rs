@@ -12,7 +12,9 @@
 //! cannot proceed sets the bit again before sleeping). Waking all rather than one keeps the
 //! protocol free of lost wake-ups when waiters want different numbers of permits.
 
-use crate::futex::{const_fn_unless_loom, deadline_after, Futex, Ordering, Spin, Woken, SLEEPERS};
+use crate::futex::{
+    const_fn_unless_loom, deadline_after, Futex, Ordering, Spin, WaitPolicy, Woken, SLEEPERS,
+};
 use std::fmt;
 use std::time::{Duration, Instant};
 
@@ -49,6 +51,7 @@ const PERMITS: u32 = !SLEEPERS;
 /// ```
 pub struct Semaphore {
     state: Futex,
+    policy: WaitPolicy,
 }
 
 impl Semaphore {
@@ -88,8 +91,41 @@ impl Semaphore {
             );
             Semaphore {
                 state: Futex::new(permits),
+                policy: WaitPolicy::Adaptive,
             }
         }
+    }
+
+    const_fn_unless_loom! {
+        /// Sets how threads wait for permits: see [`WaitPolicy`]. The default is
+        /// [`WaitPolicy::Adaptive`].
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// use syncpoint::{Semaphore, WaitPolicy};
+        ///
+        /// static JOBS: Semaphore = Semaphore::new(0).with_wait_policy(WaitPolicy::Passive);
+        /// assert_eq!(JOBS.wait_policy(), WaitPolicy::Passive);
+        /// ```
+        #[must_use]
+        pub fn with_wait_policy(self, policy: WaitPolicy) -> Semaphore {
+            Semaphore { policy, ..self }
+        }
+    }
+
+    /// Returns the semaphore's [`WaitPolicy`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use syncpoint::{Semaphore, WaitPolicy};
+    ///
+    /// assert_eq!(Semaphore::new(1).wait_policy(), WaitPolicy::Adaptive);
+    /// ```
+    #[must_use]
+    pub fn wait_policy(&self) -> WaitPolicy {
+        self.policy
     }
 
     /// Acquires one permit, blocking until one is available.
@@ -238,7 +274,7 @@ impl Semaphore {
     /// The wait loop: spin, then sleep until `n` permits can be taken or `deadline` passes.
     #[cold]
     fn acquire_slow(&self, n: u32, deadline: Option<Instant>) -> bool {
-        let mut spin = Spin::new();
+        let mut spin = Spin::new(self.policy, 1);
         loop {
             let state = self.state.load(Ordering::Relaxed);
             if state & PERMITS >= n {
