@@ -261,7 +261,7 @@ mod model {
 ///
 /// | policy | spins before sleeping | pick it when |
 /// |---|---|---|
-/// | `Adaptive` | up to about the cost of a sleep and wake-up (16 µs), less after spins that failed, and not at all when the waiters would outnumber the cores | you do not know what else runs on the machine (the default) |
+/// | `Adaptive` | up to about the cost of a sleep and wake-up (16 µs), less after spins that failed; when the waiters alone fill the cores, it yields the core up to 8 times instead, to the threads still to arrive | you do not know what else runs on the machine (the default) |
 /// | `Active` | up to 1 ms, whatever the machine | the threads own their cores (pinned HPC ranks, no oversubscription) and latency is all that matters |
 /// | `Passive` | never | the machine is shared or oversubscribed, or waits are long and CPU time matters |
 ///
@@ -296,6 +296,8 @@ mod spinning {
     pub(super) const ADAPTIVE_SPIN_MIN_NS: u32 = 1_000;
     /// The active spin.
     pub(super) const ACTIVE_SPIN_NS: u32 = 1_000_000;
+    /// Yields before sleeping when the waiters alone fill the cores.
+    pub(super) const YIELDS: u32 = 8;
     /// Spin-loop hints between two readings of the clock.
     pub(super) const SPINS_PER_CLOCK_CHECK: u32 = 16;
 
@@ -344,6 +346,8 @@ enum SpinState {
         deadline: Instant,
         spins: u32,
     },
+    /// The waiters fill the cores: give the core to a thread yet to arrive, `left` times more.
+    Yielding { left: u32 },
     /// Done spinning: sleep from now on.
     Spent,
 }
@@ -380,6 +384,12 @@ impl Spin {
                     false
                 }
                 SpinState::Idle(..) => self.start(),
+                SpinState::Yielding { left: 0 } => false,
+                SpinState::Yielding { left } => {
+                    *left -= 1;
+                    std::thread::yield_now();
+                    true
+                }
                 SpinState::Spent => false,
             }
         }
@@ -390,7 +400,7 @@ impl Spin {
     #[cfg(not(loom))]
     #[cold]
     fn start(&mut self) -> bool {
-        use spinning::{cores, ACTIVE_SPIN_NS, BUDGET_NS, SPINNERS};
+        use spinning::{cores, ACTIVE_SPIN_NS, BUDGET_NS, SPINNERS, YIELDS};
         let SpinState::Idle(policy, waiters) = self.state else {
             unreachable!("start is called on an idle spin only")
         };
@@ -401,11 +411,14 @@ impl Spin {
                 Some(ACTIVE_SPIN_NS)
             }
             // Spinning pays only while the thread being waited for can run: not when the waiters
-            // alone fill the cores, nor when spinners already hold every core but one.
+            // alone fill the cores (then the core is better given to a thread still to arrive:
+            // a few yields, measured 5 to 15 times cheaper than sleeping at once, docs/benchmarks.md),
+            // nor when spinners already hold every core but one.
             WaitPolicy::Adaptive => {
                 let cores = cores();
                 if waiters >= cores {
-                    None
+                    self.state = SpinState::Yielding { left: YIELDS };
+                    return self.spin();
                 } else if SPINNERS.fetch_add(1, Ordering::Relaxed) + 1 >= cores {
                     SPINNERS.fetch_sub(1, Ordering::Relaxed);
                     None

@@ -1,0 +1,50 @@
+//! Latch: `n` threads count down and wait on a fresh latch each round; syncpoint's `Latch`
+//! against a Mutex+Condvar latch. An iteration is one round on every thread.
+//!
+//! `cargo bench --bench latch`.
+
+// A bench is not API: criterion_group! makes undocumented functions.
+#![allow(missing_docs)]
+
+mod peers;
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
+use std::time::Duration;
+
+fn latches(c: &mut Criterion) {
+    let mut group = c.benchmark_group("latch");
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(1));
+    let cores = peers::cores();
+    for n in [2, cores, 4 * cores] {
+        group.bench_with_input(BenchmarkId::new("syncpoint", n), &n, |b, &n| {
+            b.iter_custom(|iters| {
+                let rounds: Vec<_> = (0..iters)
+                    .map(|_| syncpoint::Latch::new(n as u32))
+                    .collect();
+                peers::run_on_threads(n, |_| {
+                    for latch in &rounds {
+                        latch.arrive_and_wait();
+                    }
+                })
+            })
+        });
+        group.bench_with_input(BenchmarkId::new("mutex-condvar", n), &n, |b, &n| {
+            b.iter_custom(|iters| {
+                let rounds: Vec<_> = (0..iters)
+                    .map(|_| peers::MutexLatch::new(n as u32))
+                    .collect();
+                peers::run_on_threads(n, |_| {
+                    for latch in &rounds {
+                        latch.arrive_and_wait();
+                    }
+                })
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, latches);
+criterion_main!(benches);
