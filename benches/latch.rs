@@ -17,7 +17,10 @@ fn latches(c: &mut Criterion) {
         .sample_size(10)
         .measurement_time(Duration::from_secs(1));
     let cores = peers::cores();
-    for n in [2, cores, 4 * cores] {
+    let mut counts = vec![2, cores, 4 * cores];
+    counts.sort_unstable();
+    counts.dedup();
+    for n in counts {
         group.bench_with_input(BenchmarkId::new("syncpoint", n), &n, |b, &n| {
             b.iter_custom(|iters| {
                 let rounds: Vec<_> = (0..iters)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it (.ci/run calls this script): formatting, clippy (also under
 # --cfg loom), the unit, integration and doc tests, the loom models, the check that the loom
-# models catch broken variants of the primitives, and the docs with warnings denied.
+# models catch broken variants of the primitives, the benches' build, smoke runs of the benchmark
+# runner and the example, and the docs with warnings denied.
 # Needs only a Rust toolchain (with rustfmt and clippy) and python3.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,6 +22,12 @@ step "loom models"
 loom cargo test --release -p loom-tests
 step "the loom models catch broken variants (loom-tests/mutants.py)"
 python3 loom-tests/mutants.py
+step "benches build"
+cargo bench --workspace --no-run
+step "smoke: the benchmark runner in --quick mode, the rendezvous example"
+cargo run --release -p syncpoint-bench -- --quick --csv target/smoke/barrier.csv \
+  --json target/smoke/barrier.json --svg target/smoke/barrier.svg
+cargo run --release --example rendezvous
 step "docs"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps
 step "all checks passed"

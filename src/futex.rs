@@ -296,6 +296,9 @@ mod spinning {
     pub(super) const ADAPTIVE_SPIN_MIN_NS: u32 = 1_000;
     /// The active spin.
     pub(super) const ACTIVE_SPIN_NS: u32 = 1_000_000;
+    /// Spins before any bookkeeping: about 1.5 µs of `spin_loop` hints on this machine class
+    /// (24 ns each), enough for a partner running on another core.
+    pub(super) const FREE_SPINS: u32 = 64;
     /// Yields before sleeping when the waiters alone fill the cores.
     pub(super) const YIELDS: u32 = 8;
     /// Spin-loop hints between two readings of the clock.
@@ -340,6 +343,9 @@ pub(crate) struct Spin {
 enum SpinState {
     /// Not started: the policy and the number of threads that may wait together.
     Idle(WaitPolicy, usize),
+    /// The first spins, `left` more: no bookkeeping and no clock. Most waits for a thread that is
+    /// running on another core end here.
+    Free { policy: WaitPolicy, left: u32 },
     /// Spinning, counted in `SPINNERS`, until `deadline`.
     Spinning {
         adaptive: bool,
@@ -383,6 +389,15 @@ impl Spin {
                     self.finish(false);
                     false
                 }
+                SpinState::Free { left: 0, policy } => {
+                    let policy = *policy;
+                    self.register(policy)
+                }
+                SpinState::Free { left, .. } => {
+                    *left -= 1;
+                    core::hint::spin_loop();
+                    true
+                }
                 SpinState::Idle(..) => self.start(),
                 SpinState::Yielding { left: 0 } => false,
                 SpinState::Yielding { left } => {
@@ -397,39 +412,43 @@ impl Spin {
         false
     }
 
+    /// Chooses between spinning, yielding and sleeping at once.
     #[cfg(not(loom))]
     #[cold]
     fn start(&mut self) -> bool {
-        use spinning::{cores, ACTIVE_SPIN_NS, BUDGET_NS, SPINNERS, YIELDS};
+        use spinning::{cores, FREE_SPINS, YIELDS};
         let SpinState::Idle(policy, waiters) = self.state else {
             unreachable!("start is called on an idle spin only")
         };
-        let budget_ns = match policy {
-            WaitPolicy::Passive => None,
-            WaitPolicy::Active => {
-                SPINNERS.fetch_add(1, Ordering::Relaxed);
-                Some(ACTIVE_SPIN_NS)
-            }
-            // Spinning pays only while the thread being waited for can run: not when the waiters
-            // alone fill the cores (then the core is better given to a thread still to arrive:
-            // a few yields, measured 5 to 15 times cheaper than sleeping at once, docs/benchmarks.md),
-            // nor when spinners already hold every core but one.
-            WaitPolicy::Adaptive => {
-                let cores = cores();
-                if waiters >= cores {
-                    self.state = SpinState::Yielding { left: YIELDS };
-                    return self.spin();
-                } else if SPINNERS.fetch_add(1, Ordering::Relaxed) + 1 >= cores {
-                    SPINNERS.fetch_sub(1, Ordering::Relaxed);
-                    None
-                } else {
-                    Some(BUDGET_NS.with(Cell::get))
-                }
-            }
+        self.state = match policy {
+            WaitPolicy::Passive => SpinState::Spent,
+            // Spinning pays only while the thread being waited for can run. When the waiters
+            // alone fill the cores, the core is better given to a thread still to arrive: a few
+            // yields, measured 5 to 15 times cheaper than sleeping at once (docs/benchmarks.md).
+            WaitPolicy::Adaptive if waiters >= cores() => SpinState::Yielding { left: YIELDS },
+            WaitPolicy::Adaptive | WaitPolicy::Active => SpinState::Free {
+                policy,
+                left: FREE_SPINS,
+            },
         };
-        let Some(budget_ns) = budget_ns else {
-            self.state = SpinState::Spent;
-            return false;
+        self.spin()
+    }
+
+    /// After the free spins: register as a spinner and spin on against the clock, or sleep.
+    #[cfg(not(loom))]
+    #[cold]
+    fn register(&mut self, policy: WaitPolicy) -> bool {
+        use spinning::{cores, ACTIVE_SPIN_NS, BUDGET_NS, SPINNERS};
+        let spinners = SPINNERS.fetch_add(1, Ordering::Relaxed) + 1;
+        let budget_ns = match policy {
+            WaitPolicy::Active => ACTIVE_SPIN_NS,
+            // Leave at least one core to the threads being waited for.
+            _ if spinners >= cores() => {
+                SPINNERS.fetch_sub(1, Ordering::Relaxed);
+                self.state = SpinState::Spent;
+                return false;
+            }
+            _ => BUDGET_NS.with(Cell::get),
         };
         self.state = SpinState::Spinning {
             adaptive: policy == WaitPolicy::Adaptive,
