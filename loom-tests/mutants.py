@@ -67,7 +67,8 @@ def mutants(path):
 def copy_workspace(dest):
     for name in ("Cargo.toml", "Cargo.lock"):
         shutil.copy(os.path.join(ROOT, name), dest)
-    for name in ("src", "loom-tests"):
+    # The root manifest names its benches, so they come along for it to load.
+    for name in ("src", "loom-tests", "benches"):
         shutil.copytree(
             os.path.join(ROOT, name),
             os.path.join(dest, name),
@@ -109,7 +110,10 @@ def cargo_test(workspace, test, *args):
 def models(workspace, test):
     """The names of the loom models in one test file."""
     _, out = cargo_test(workspace, test, "--list")
-    return [line.split(":")[0] for line in out.split("\n") if line.endswith(": test")]
+    names = [line.split(":")[0] for line in out.split("\n") if line.endswith(": test")]
+    if not names:
+        sys.exit("found no loom models in %s:\n%s" % (test, out[-3000:]))
+    return names
 
 
 def failing_models(workspace, test, names):

@@ -455,7 +455,8 @@ fn chart(
             .filter(|r| r.barrier == barrier && r.variant == variant)
             .map(|r| {
                 let i = threads.iter().position(|&t| t == r.threads).unwrap();
-                (SegmentValue::CenterOf(i), r.median())
+                // A log scale cannot show an overhead at or below zero (noise at one thread).
+                (SegmentValue::CenterOf(i), r.median().max(floor))
             })
             .collect();
         chart
