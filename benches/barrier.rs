@@ -8,8 +8,31 @@
 
 mod peers;
 
-use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
+use criterion::measurement::WallTime;
+use criterion::{criterion_group, criterion_main, BenchmarkGroup, BenchmarkId, Criterion};
 use std::time::Duration;
+
+/// One benchmark: `n` threads run `iters` episodes of a fresh barrier from `make`; each thread
+/// keeps its own `S` (the spin floor's local sense).
+fn episodes<B: Sync, S: Default>(
+    group: &mut BenchmarkGroup<'_, WallTime>,
+    name: &str,
+    n: usize,
+    make: fn(usize) -> B,
+    wait: fn(&B, &mut S),
+) {
+    group.bench_with_input(BenchmarkId::new(name, n), &n, |b, &n| {
+        b.iter_custom(|iters| {
+            let barrier = make(n);
+            peers::run_on_threads(n, |_| {
+                let mut local = S::default();
+                for _ in 0..iters {
+                    wait(&barrier, &mut local);
+                }
+            })
+        })
+    });
+}
 
 fn barriers(c: &mut Criterion) {
     let mut group = c.benchmark_group("barrier");
@@ -18,48 +41,41 @@ fn barriers(c: &mut Criterion) {
         .warm_up_time(Duration::from_millis(300))
         .measurement_time(Duration::from_secs(1));
     for n in peers::thread_counts() {
-        group.bench_with_input(BenchmarkId::new("syncpoint", n), &n, |b, &n| {
-            b.iter_custom(|iters| {
-                let barrier = syncpoint::Barrier::new(n);
-                peers::run_on_threads(n, |_| {
-                    for _ in 0..iters {
-                        barrier.wait();
-                    }
-                })
-            })
-        });
-        group.bench_with_input(BenchmarkId::new("std", n), &n, |b, &n| {
-            b.iter_custom(|iters| {
-                let barrier = std::sync::Barrier::new(n);
-                peers::run_on_threads(n, |_| {
-                    for _ in 0..iters {
-                        barrier.wait();
-                    }
-                })
-            })
-        });
-        group.bench_with_input(BenchmarkId::new("two-turnstile", n), &n, |b, &n| {
-            b.iter_custom(|iters| {
-                let barrier = syncpoint::classic::TwoTurnstileBarrier::new(n);
-                peers::run_on_threads(n, |_| {
-                    for _ in 0..iters {
-                        barrier.wait();
-                    }
-                })
-            })
-        });
+        episodes(
+            &mut group,
+            "syncpoint",
+            n,
+            syncpoint::Barrier::new,
+            |b, _: &mut ()| {
+                b.wait();
+            },
+        );
+        episodes(
+            &mut group,
+            "std",
+            n,
+            std::sync::Barrier::new,
+            |b, _: &mut ()| {
+                b.wait();
+            },
+        );
+        episodes(
+            &mut group,
+            "two-turnstile",
+            n,
+            syncpoint::classic::TwoTurnstileBarrier::new,
+            |b, _: &mut ()| {
+                b.wait();
+            },
+        );
         if n <= peers::cores() {
-            group.bench_with_input(BenchmarkId::new("spin-floor", n), &n, |b, &n| {
-                b.iter_custom(|iters| {
-                    let barrier = peers::SpinBarrier::new(n);
-                    peers::run_on_threads(n, |_| {
-                        let mut sense = false;
-                        for _ in 0..iters {
-                            barrier.wait(&mut sense);
-                        }
-                    })
-                })
-            });
+            episodes(
+                &mut group,
+                "spin-floor",
+                n,
+                peers::SpinBarrier::new,
+                |b, sense| b.wait(sense),
+            );
         }
     }
     group.finish();
