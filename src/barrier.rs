@@ -194,7 +194,7 @@ impl Barrier {
     pub fn wait(&self) -> BarrierWaitResult {
         let n = self.arrivals.participants;
         // Release: this thread's writes before the barrier travel to the leader, whose Acquire
-        // fence below synchronizes with every arrival of its episode (the arrivals are all
+        // fence in `lead` synchronizes with every arrival of its episode (the arrivals are all
         // read-modify-writes, so each heads a release sequence the leader's `fetch_add` reads).
         let old = self.arrivals.word.fetch_add(1, Ordering::Release);
         let arrived = old & ARRIVALS;
