@@ -3,7 +3,8 @@
 
 For every Acquire, Release, AcqRel or SeqCst ordering in the code of the primitives below, it builds
 a mutant with that one ordering weakened to Relaxed (an Acquire fence is deleted instead), and for
-every wake call a mutant without that call. It runs the loom model of the mutated primitive against
+every wake call a mutant without that call; EXTRA adds hand-written mutants of logic the automatic
+ones do not reach. It runs the loom model of the mutated primitive against
 each mutant, one at a time, in a scratch copy of the workspace, and prints which mutants loom
 killed and which survived. An unmutated baseline must pass first, or nothing is proven.
 
@@ -37,7 +38,24 @@ ARGUED = {}
 
 ORDERING = re.compile(r"Ordering::(Acquire|Release|AcqRel|SeqCst)")
 FENCE = re.compile(r"fence\(Ordering::\w+\);")
-WAKE = re.compile(r"(?:\w+\.)+wake_all_if_sleepers\((\w+)\)")
+WAKE = re.compile(r"(?:\w+\.)+wake_all(?:_if_sleepers)?\((\w*)\)")
+
+# Hand-written mutants for logic the automatic ones do not reach: (file, exact code, replacement,
+# what the mutant breaks).
+EXTRA = [
+    (
+        "src/barrier.rs",
+        "Err(actual) if actual & RELEASED == episode => current = actual,",
+        "Err(actual) => current = actual,",
+        "leader releases whatever episode the release word shows",
+    ),
+    (
+        "src/barrier.rs",
+        "self.wait_for_release(episode.wrapping_sub(1) & RELEASED);",
+        "self.wait_for_release(episode);",
+        "leader waits for its own episode instead of the previous",
+    ),
+]
 
 TIMEOUT_S = 600
 
@@ -60,11 +78,28 @@ def mutants(path):
             yield i + 1, what, "\n".join(mutated), " ".join(code.split())
         for m in WAKE.finditer(code):
             mutated = list(lines)
-            mutated[i] = line[: m.start()] + "{ let _ = %s; }" % m.group(1) + line[m.end():]
+            stub = "{ let _ = %s; }" % m.group(1) if m.group(1) else "{}"
+            mutated[i] = line[: m.start()] + stub + line[m.end():]
             yield i + 1, "delete " + m.group(0), "\n".join(mutated), " ".join(code.split())
 
 
+def extra_mutants(path):
+    """Yields the hand-written mutants of one source file, as `mutants` does."""
+    with open(os.path.join(ROOT, path)) as f:
+        text = f.read()
+    for file, code, replacement, what in EXTRA:
+        if file != path:
+            continue
+        if text.count(code) != 1:
+            sys.exit("hand-written mutant '%s': its code is not found exactly once in %s" % (what, path))
+        line = text[: text.index(code)].count("\n") + 1
+        yield line, what, text.replace(code, replacement), " ".join(code.split())
+
+
 def copy_workspace(dest):
+    # Plain copies, so every file is newer than any earlier build in the shared target directory:
+    # cargo's freshness check compares modification times, and a copy that kept the originals'
+    # times could reuse the build of an earlier run's last mutant.
     for name in ("Cargo.toml", "Cargo.lock"):
         shutil.copy(os.path.join(ROOT, name), dest)
     # The root manifest names its benches, so they come along for it to load.
@@ -73,6 +108,7 @@ def copy_workspace(dest):
             os.path.join(ROOT, name),
             os.path.join(dest, name),
             ignore=shutil.ignore_patterns("target"),
+            copy_function=shutil.copy,
         )
     # The workspace lists members the scratch copy does not need; keep only the two it has.
     manifest = os.path.join(dest, "Cargo.toml")
@@ -141,7 +177,7 @@ def main():
                 sys.exit("baseline: loom models of %s fail unmutated: %s" % (path, failing))
             print("%s: %d models pass unmutated" % (path, len(names)), flush=True)
             kills = {name: 0 for name in names}
-            for line, what, text, code in mutants(path):
+            for line, what, text, code in list(mutants(path)) + list(extra_mutants(path)):
                 with open(target, "w") as f:
                     f.write(text)
                 start = time.monotonic()

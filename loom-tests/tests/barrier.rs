@@ -66,3 +66,11 @@ fn three_threads_one_episode() {
 fn more_threads_than_participants() {
     episodes(1, 2, 2, 3);
 }
+
+/// Four threads on a barrier of two, one wait each: two episodes whose arrivals can interleave
+/// before the first leader resets, so the second leader may find the first episode not yet
+/// released and must wait for it (a release word that went backwards strands a waiter).
+#[test]
+fn two_pairs_on_four_threads() {
+    episodes(2, 4, 1, 2);
+}
