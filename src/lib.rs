@@ -9,6 +9,9 @@
 //! |------|------------|
 //! | [`Barrier`] | a reusable sense-reversing barrier, a drop-in for [`std::sync::Barrier`] |
 //! | [`BarrierWaitResult`] | what [`Barrier::wait`] returns: whether this thread was the leader |
+//! | [`Arrival`] | a split-phase arrival from [`Barrier::arrive`], waited for later |
+//! | [`BarrierWaitError`] | why [`Barrier::wait_timeout`] did not pass: timed out (withdrawn) or broken |
+//! | [`PanicGuard`] | breaks a [`Barrier`] when its thread panics, so the others do not hang |
 //! | [`Latch`] | a single-use countdown, like C++'s `std::latch` |
 //! | [`Semaphore`] | a counting semaphore with timed and multi-permit acquires |
 //! | [`SemaphorePermit`] | a guard that releases one permit when dropped |
@@ -54,7 +57,7 @@ mod futex;
 mod latch;
 mod semaphore;
 
-pub use barrier::{Barrier, BarrierWaitResult};
+pub use barrier::{Arrival, Barrier, BarrierWaitError, BarrierWaitResult, PanicGuard};
 pub use futex::WaitPolicy;
 pub use latch::Latch;
 pub use semaphore::{Semaphore, SemaphorePermit};

@@ -108,7 +108,7 @@ fn is_a_drop_in_for_std() {
     assert_traits::<Barrier>();
     assert_traits::<syncpoint::BarrierWaitResult>();
     let barrier = Barrier::new(3);
-    assert_eq!(format!("{barrier:?}"), "Barrier { participants: 3, .. }");
+    assert_eq!(format!("{barrier:?}"), "Barrier { participants: 3, is_broken: false, .. }");
     assert_eq!(
         format!("{:?}", Barrier::new(1).wait()),
         "BarrierWaitResult { is_leader: true }"
