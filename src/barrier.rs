@@ -349,7 +349,8 @@ impl<F: Fn()> Barrier<F> {
     /// participant fewer. Never blocks.
     ///
     /// If this completes the episode, this thread leads it (runs the completion and releases the
-    /// others). Dropping the last participant is allowed: that thread completes the episode,
+    /// others) and the result's [`is_leader`](BarrierWaitResult::is_leader) is `true`, so code
+    /// that gives the leader a serial step can run it here too. Dropping the last participant is allowed: that thread completes the episode,
     /// and the barrier is left with no participants, where [`wait`](Barrier::wait),
     /// [`arrive`](Barrier::arrive) and [`wait_timeout`](Barrier::wait_timeout) panic rather
     /// than block for ever. On a broken barrier it does nothing.
@@ -368,19 +369,21 @@ impl<F: Fn()> Barrier<F> {
     ///
     /// let barrier = Barrier::new(3);
     /// thread::scope(|s| {
-    ///     s.spawn(|| barrier.arrive_and_drop());
+    ///     s.spawn(|| {
+    ///         barrier.arrive_and_drop();
+    ///     });
     ///     for _ in 0..2 {
     ///         s.spawn(|| for _ in 0..10 { barrier.wait(); });
     ///     }
     /// });
     /// assert_eq!(barrier.participants(), 2);
     /// ```
-    pub fn arrive_and_drop(&self) {
+    pub fn arrive_and_drop(&self) -> BarrierWaitResult {
         let mut current = self.arrivals.load(Ordering::Relaxed);
         loop {
             let before = Arrivals(current);
             if before.is_broken() {
-                return;
+                return BarrierWaitResult { is_leader: false };
             }
             assert!(
                 before.participants() != 0,
@@ -400,9 +403,9 @@ impl<F: Fn()> Barrier<F> {
                     // a full episode, from a thread beyond the participant count, belongs to the
                     // next one, whose count starts after the reset and cannot be complete yet.)
                     if before.count() + 1 == before.participants() {
-                        self.lead(Arrivals(after));
+                        return self.lead(Arrivals(after));
                     }
-                    return;
+                    return BarrierWaitResult { is_leader: false };
                 }
                 Err(actual) => current = actual,
             }

@@ -108,9 +108,311 @@ fn is_a_drop_in_for_std() {
     assert_traits::<Barrier>();
     assert_traits::<syncpoint::BarrierWaitResult>();
     let barrier = Barrier::new(3);
-    assert_eq!(format!("{barrier:?}"), "Barrier { participants: 3, is_broken: false, .. }");
+    assert_eq!(
+        format!("{barrier:?}"),
+        "Barrier { participants: 3, is_broken: false, .. }"
+    );
     assert_eq!(
         format!("{:?}", Barrier::new(1).wait()),
         "BarrierWaitResult { is_leader: true }"
     );
+}
+
+/// Split phase: each thread arrives, writes after arriving (work overlapped with the wait), then
+/// waits. Writes made before arriving are visible after the wait; one leader per episode.
+#[test]
+fn arrive_then_wait_later() {
+    let threads = 4;
+    let episodes = 2_000;
+    let barrier = Barrier::new(threads);
+    let before: Vec<AtomicUsize> = (0..threads).map(|_| AtomicUsize::new(0)).collect();
+    let leaders = AtomicUsize::new(0);
+    thread::scope(|s| {
+        for me in 0..threads {
+            let (barrier, before, leaders) = (&barrier, &before, &leaders);
+            s.spawn(move || {
+                for episode in 1..=episodes {
+                    before[me].store(episode, Relaxed);
+                    let arrival = barrier.arrive();
+                    let mut polls = 0u32;
+                    while !arrival.is_complete() && polls < 100 {
+                        polls += 1;
+                        std::hint::spin_loop();
+                    }
+                    if arrival.wait().is_leader() {
+                        leaders.fetch_add(1, Relaxed);
+                    }
+                    for other in before {
+                        assert!(
+                            other.load(Relaxed) >= episode,
+                            "passed episode {episode} early"
+                        );
+                    }
+                }
+            });
+        }
+    });
+    assert_eq!(leaders.into_inner(), episodes);
+}
+
+/// `is_complete` is false while an arrival is missing and true once it comes, and the last
+/// arrival's own `Arrival` is complete at once.
+#[test]
+fn is_complete_tracks_the_episode() {
+    let barrier = Barrier::new(2);
+    let first = barrier.arrive();
+    assert!(!first.is_complete());
+    let second = barrier.arrive();
+    assert!(second.is_complete());
+    assert!(first.is_complete());
+    assert!(!first.wait().is_leader());
+    assert!(second.wait().is_leader());
+}
+
+/// The completion runs once per episode, on the leader, after every arrival: it sums the
+/// episode's contributions, and every thread reads the sum after the barrier.
+#[test]
+fn completion_runs_once_per_episode_and_is_visible() {
+    let threads = 4;
+    let episodes = 3_000;
+    let partial = AtomicUsize::new(0);
+    let total = AtomicUsize::new(0);
+    let runs = AtomicUsize::new(0);
+    let barrier = Barrier::with_completion(threads, || {
+        runs.fetch_add(1, Relaxed);
+        total.store(partial.swap(0, Relaxed), Relaxed);
+    });
+    thread::scope(|s| {
+        for me in 0..threads {
+            let (barrier, partial, total) = (&barrier, &partial, &total);
+            s.spawn(move || {
+                for episode in 0..episodes {
+                    partial.fetch_add(episode * threads + me, Relaxed);
+                    barrier.wait();
+                    let expected: usize = (0..threads).map(|t| episode * threads + t).sum();
+                    assert_eq!(total.load(Relaxed), expected, "episode {episode}");
+                    // Nobody adds to the next episode's sum before everyone has read this one.
+                    barrier.wait();
+                }
+            });
+        }
+    });
+    assert_eq!(runs.load(Relaxed), 2 * episodes);
+}
+
+/// A barrier made by `new` and one with a completion both fit `Barrier` in type position where
+/// the completion type is named or defaulted.
+#[test]
+fn completion_type_defaults() {
+    struct Plain {
+        barrier: Barrier,
+    }
+    fn tick() {}
+    let plain = Plain {
+        barrier: Barrier::new(1),
+    };
+    let named: Barrier<fn()> = Barrier::with_completion(1, tick as fn());
+    let boxed: Barrier<Box<dyn Fn() + Send + Sync>> = Barrier::with_completion(1, Box::new(|| {}));
+    assert!(plain.barrier.wait().is_leader());
+    assert!(named.wait().is_leader());
+    assert!(boxed.wait().is_leader());
+}
+
+/// A panicking completion breaks the barrier: the leader's panic is the completion's, the
+/// others panic with the broken-barrier message instead of hanging.
+#[test]
+fn panicking_completion_breaks_the_barrier() {
+    let barrier = Barrier::with_completion(3, || panic!("completion failed"));
+    let messages: Vec<String> = thread::scope(|s| {
+        let handles: Vec<_> = (0..3).map(|_| s.spawn(|| barrier.wait())).collect();
+        handles
+            .into_iter()
+            .map(|h| panic_message(h.join().expect_err("every wait panics")))
+            .collect()
+    });
+    assert!(barrier.is_broken());
+    let leader = messages
+        .iter()
+        .filter(|m| *m == "completion failed")
+        .count();
+    let broken = messages
+        .iter()
+        .filter(|m| m.contains("the barrier is broken: a participant panicked"))
+        .count();
+    assert_eq!((leader, broken), (1, 2), "{messages:?}");
+}
+
+fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
+    payload
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_default()
+}
+
+/// A participant that panics before arriving, holding a guard: the sleeping and spinning waiters
+/// panic, later waits panic at once, `wait_timeout` reports `Broken`, and the scope propagates
+/// the failure instead of hanging.
+#[test]
+fn panic_guard_breaks_the_barrier_for_waiters() {
+    use syncpoint::{BarrierWaitError, WaitPolicy};
+    for policy in [
+        WaitPolicy::Passive,
+        WaitPolicy::Active,
+        WaitPolicy::Adaptive,
+    ] {
+        let barrier = Barrier::new(4).with_wait_policy(policy);
+        let arrived = AtomicUsize::new(0);
+        let outcome = std::panic::catch_unwind(|| {
+            thread::scope(|s| {
+                for _ in 0..3 {
+                    s.spawn(|| {
+                        arrived.fetch_add(1, Relaxed);
+                        barrier.wait();
+                    });
+                }
+                s.spawn(|| {
+                    let _guard = barrier.panic_guard();
+                    while arrived.load(Relaxed) < 3 {
+                        thread::yield_now();
+                    }
+                    // Give the waiters time to go to sleep.
+                    thread::sleep(std::time::Duration::from_millis(20));
+                    panic!("worker failed");
+                });
+            })
+        });
+        assert!(outcome.is_err(), "{policy:?}");
+        assert!(barrier.is_broken());
+        let later = std::panic::catch_unwind(|| barrier.wait());
+        assert!(panic_message(later.unwrap_err()).contains("Barrier::wait: the barrier is broken"));
+        assert_eq!(
+            barrier.wait_timeout(std::time::Duration::from_secs(1)),
+            Err(BarrierWaitError::Broken)
+        );
+    }
+}
+
+/// A guard dropped without a panic leaves the barrier intact.
+#[test]
+fn panic_guard_without_panic_does_nothing() {
+    let barrier = Barrier::new(1);
+    drop(barrier.panic_guard());
+    assert!(!barrier.is_broken());
+    assert!(barrier.wait().is_leader());
+}
+
+/// Workers leave one by one with `arrive_and_drop`; the rest keep passing episodes with one
+/// leader each, and a drop that completes an episode leads it.
+#[test]
+fn arrive_and_drop_shrinks_the_barrier() {
+    let threads = 4;
+    let episodes = 1_000;
+    let runs = AtomicUsize::new(0);
+    let barrier = Barrier::with_completion(threads, || {
+        runs.fetch_add(1, Relaxed);
+    });
+    thread::scope(|s| {
+        for me in 0..threads {
+            let barrier = &barrier;
+            s.spawn(move || {
+                // Thread `me` leaves in episode `me * episodes / threads`; thread 0 never stays.
+                let leave = me * episodes / threads;
+                for _ in 0..leave {
+                    barrier.wait();
+                }
+                barrier.arrive_and_drop();
+            });
+        }
+    });
+    // Every thread arrived in each episode up to the one it left in (inclusive): the last
+    // thread's `episodes * 3 / 4` waits plus its drop make that many plus one episodes.
+    assert_eq!(runs.load(Relaxed), (threads - 1) * episodes / threads + 1);
+    assert_eq!(barrier.participants(), 0);
+}
+
+/// With every participant gone, the barrier refuses to wait rather than hang.
+#[test]
+fn waiting_on_a_barrier_nobody_participates_in_panics() {
+    let barrier = Barrier::new(1);
+    barrier.arrive_and_drop();
+    let message = panic_message(std::panic::catch_unwind(|| barrier.wait()).unwrap_err());
+    assert!(message.contains("every participant has left"), "{message}");
+    let message =
+        panic_message(std::panic::catch_unwind(|| barrier.arrive_and_drop()).unwrap_err());
+    assert!(
+        message.contains("every participant has already left"),
+        "{message}"
+    );
+}
+
+/// A timed-out arrival is withdrawn: the barrier still needs a full set afterwards.
+#[test]
+fn wait_timeout_withdraws() {
+    use std::time::{Duration, Instant};
+    use syncpoint::BarrierWaitError;
+    let barrier = Barrier::new(3);
+    let start = Instant::now();
+    assert_eq!(
+        barrier.wait_timeout(Duration::from_millis(20)),
+        Err(BarrierWaitError::TimedOut)
+    );
+    assert!(start.elapsed() >= Duration::from_millis(20));
+    thread::scope(|s| {
+        let first = s.spawn(|| barrier.wait_timeout(Duration::from_millis(50)));
+        // Had the withdrawal failed, this second arrival would complete the episode.
+        assert_eq!(first.join().unwrap(), Err(BarrierWaitError::TimedOut));
+        let waiters: Vec<_> = (0..2).map(|_| s.spawn(|| barrier.wait())).collect();
+        let last = barrier.wait_timeout(Duration::from_secs(60)).unwrap();
+        let leaders = waiters
+            .into_iter()
+            .map(|w| w.join().unwrap().is_leader() as u32)
+            .sum::<u32>()
+            + last.is_leader() as u32;
+        assert_eq!(leaders, 1);
+    });
+}
+
+/// Timed waiters racing the last arrival: each either passes (and the episode counts it) or is
+/// withdrawn and retries; no episode completes short of a full set.
+#[test]
+fn wait_timeout_races_the_last_arrival() {
+    use std::time::Duration;
+    use syncpoint::BarrierWaitError;
+    let threads = 4;
+    let episodes = 2_000;
+    let barrier = Barrier::new(threads);
+    let before: Vec<AtomicUsize> = (0..threads).map(|_| AtomicUsize::new(0)).collect();
+    let timeouts = AtomicUsize::new(0);
+    thread::scope(|s| {
+        for me in 0..threads {
+            let (barrier, before, timeouts) = (&barrier, &before, &timeouts);
+            s.spawn(move || {
+                for episode in 1..=episodes {
+                    before[me].store(episode, Relaxed);
+                    if episode % 50 == me {
+                        // A late arrival, so that the others' timeouts expire.
+                        thread::sleep(Duration::from_micros(300));
+                    }
+                    let timeout = Duration::from_micros(((me + episode) % 7) as u64 * 30);
+                    loop {
+                        match barrier.wait_timeout(timeout) {
+                            Ok(_) => break,
+                            Err(BarrierWaitError::TimedOut) => {
+                                timeouts.fetch_add(1, Relaxed);
+                            }
+                            Err(BarrierWaitError::Broken) => unreachable!(),
+                        }
+                    }
+                    for other in before {
+                        assert!(
+                            other.load(Relaxed) >= episode,
+                            "passed episode {episode} early"
+                        );
+                    }
+                }
+            });
+        }
+    });
+    assert!(timeouts.into_inner() > 0, "no timeout was exercised");
 }
