@@ -4,9 +4,10 @@
 For every Acquire, Release, AcqRel or SeqCst ordering in the code of the primitives below, it builds
 a mutant with that one ordering weakened to Relaxed (an Acquire fence is deleted instead), and for
 every wake call a mutant without that call; EXTRA adds hand-written mutants of logic the automatic
-ones do not reach. It runs the loom model of the mutated primitive against
-each mutant, one at a time, in a scratch copy of the workspace, and prints which mutants loom
-killed and which survived. An unmutated baseline must pass first, or nothing is proven.
+ones do not reach. It runs the loom models of the mutated primitive against
+each mutant, one at a time, in a scratch copy of the workspace; a mutant that no loom model kills
+then faces the primitive's std-thread tests (tests/<name>.rs, plus the soak test for the
+barrier). It prints which mutants were killed, and by what, and which survived. An unmutated baseline must pass first, or nothing is proven.
 
 Exit status: 0 when every mutant is killed or is listed in ARGUED (a weakening that is argued
 correct in docs/testing.md); 1 otherwise.
@@ -32,6 +33,16 @@ PRIMITIVES = {
     "src/barrier.rs": "barrier",
 }
 
+# Source file -> its std-thread test files (tests/<name>.rs), run against loom's survivors.
+STD_TESTS = {
+    "src/semaphore.rs": ["semaphore"],
+    "src/latch.rs": ["latch"],
+    "src/barrier.rs": ["barrier", "soak"],
+}
+
+# A hang in the std tests kills the mutant too; they take seconds when nothing hangs.
+STD_TIMEOUT_S = 120
+
 # (file, the mutated line's code with whitespace collapsed, mutation) -> why the weaker form is
 # correct. Keep the argument in docs/testing.md too.
 ARGUED = {}
@@ -45,15 +56,33 @@ WAKE = re.compile(r"(?:\w+\.)+wake_all(?:_if_sleepers)?\((\w*)\)")
 EXTRA = [
     (
         "src/barrier.rs",
-        "Err(actual) if actual & RELEASED == episode => current = actual,",
+        "Err(actual) if actual & EPISODE == episode => current = actual,",
         "Err(actual) => current = actual,",
         "leader releases whatever episode the release word shows",
     ),
     (
         "src/barrier.rs",
-        "self.wait_for_release(episode.wrapping_sub(1) & RELEASED);",
-        "self.wait_for_release(episode);",
+        "let previous = episode.wrapping_sub(1) & EPISODE;",
+        "let previous = episode;",
         "leader waits for its own episode instead of the previous",
+    ),
+    (
+        "src/barrier.rs",
+        "(self.0 & !COUNT).wrapping_add(GENERATION_ONE)",
+        "(self.0 - (self.0 & COUNT).min(self.participants() as u64)).wrapping_add(GENERATION_ONE)",
+        "reset keeps arrivals into the full episode (they arrive twice)",
+    ),
+    (
+        "src/barrier.rs",
+        "if now.episode() != episode || now.is_full() {",
+        "if now.episode() != episode {",
+        "withdraw from an episode that is already complete",
+    ),
+    (
+        "src/barrier.rs",
+        "if before.count() + 1 == before.participants() {",
+        "if false {",
+        "a drop that completes the episode does not lead it",
     ),
 ]
 
@@ -103,7 +132,7 @@ def copy_workspace(dest):
     for name in ("Cargo.toml", "Cargo.lock"):
         shutil.copy(os.path.join(ROOT, name), dest)
     # The root manifest names its benches, so they come along for it to load.
-    for name in ("src", "loom-tests", "benches"):
+    for name in ("src", "loom-tests", "benches", "tests"):
         shutil.copytree(
             os.path.join(ROOT, name),
             os.path.join(dest, name),
@@ -141,6 +170,25 @@ def cargo_test(workspace, test, *args):
     if "error[" in proc.stdout or "could not compile" in proc.stdout:
         sys.exit("mutant did not compile:\n" + proc.stdout[-3000:])
     return proc.returncode, proc.stdout
+
+
+def std_tests_fail(workspace, path):
+    """Runs the std-thread tests of one primitive (release build); returns whether any failed
+    or hung."""
+    env = dict(os.environ)
+    env.pop("RUSTFLAGS", None)
+    env["CARGO_TARGET_DIR"] = os.path.join(ROOT, "target", "mutants-std")
+    args = ["cargo", "test", "--release", "-q", "-p", "syncpoint"]
+    for test in STD_TESTS[path]:
+        args += ["--test", test]
+    try:
+        proc = subprocess.run(args, cwd=workspace, env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True, timeout=STD_TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        return True
+    if "error[" in proc.stdout or "could not compile" in proc.stdout:
+        sys.exit("mutant did not compile:\n" + proc.stdout[-3000:])
+    return proc.returncode != 0
 
 
 def models(workspace, test):
@@ -182,17 +230,20 @@ def main():
                     f.write(text)
                 start = time.monotonic()
                 failing = failing_models(workspace, test, names)
-                secs = time.monotonic() - start
                 for name in failing:
                     kills[name] += 1
                 if failing:
                     verdict = "killed by " + ", ".join(failing)
+                    killed += 1
+                elif std_tests_fail(workspace, path):
+                    verdict = "killed by the std tests (%s)" % ", ".join(STD_TESTS[path])
                     killed += 1
                 elif ARGUED.get((path, code, what)):
                     verdict = "survived (argued correct)"
                 else:
                     verdict = "SURVIVED"
                     survivors.append("%s:%d %s" % (path, line, what))
+                secs = time.monotonic() - start
                 print("  %s:%-4d %-50s %s (%.0f s)" % (path, line, what, verdict, secs), flush=True)
             with open(target, "w") as f:
                 f.write(original)

@@ -732,6 +732,14 @@ impl<F> Barrier<F> {
         self.released.load(Ordering::Relaxed) & BROKEN != 0
     }
 
+    /// What a [`PanicGuard`] does when its thread panics, for the loom models: loom cannot run a
+    /// panicking thread's destructors (its model mutex poisons), so they break the barrier here.
+    #[cfg(loom)]
+    #[doc(hidden)]
+    pub fn break_for_loom(&self) {
+        self.set_broken();
+    }
+
     /// Breaks the barrier: later arrivals see it in the arrival word, waiters in the release
     /// word, and sleepers are woken to see it.
     #[cold]

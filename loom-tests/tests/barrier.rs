@@ -5,7 +5,8 @@ use loom::sync::atomic::{AtomicU32, Ordering::Relaxed};
 use loom::sync::Arc;
 use loom::thread;
 use loom_tests::check;
-use syncpoint::Barrier;
+use std::time::Duration;
+use syncpoint::{Barrier, BarrierWaitError};
 
 /// `threads` threads share a barrier of `n` for `episodes` episodes each. Before each wait a
 /// thread stores its episode number in its slot (Relaxed); after the wait it must read the same
@@ -73,4 +74,137 @@ fn more_threads_than_participants() {
 #[test]
 fn two_pairs_on_four_threads() {
     episodes(2, 4, 1, 2);
+}
+
+/// Withdrawal racing the last arrival: two threads call `wait_timeout` on a barrier of two (under
+/// loom a timed sleep expires at once, so both try to withdraw). Each either passes or is
+/// withdrawn, never both: they pass together or are withdrawn together, a pass sees the other's
+/// write, and afterwards the barrier is empty (a lone arrival times out again).
+#[test]
+fn withdrawal_races_the_last_arrival() {
+    check(3, || {
+        let barrier = Arc::new(Barrier::new(2));
+        let slots = Arc::new([AtomicU32::new(0), AtomicU32::new(0)]);
+        let run = {
+            let (barrier, slots) = (barrier.clone(), slots.clone());
+            move |me: usize| {
+                slots[me].store(1, Relaxed);
+                let result = barrier.wait_timeout(Duration::from_secs(1));
+                if result.is_ok() {
+                    assert_eq!(slots[1 - me].load(Relaxed), 1, "passed without the other");
+                }
+                result
+            }
+        };
+        let other = {
+            let run = run.clone();
+            thread::spawn(move || run(1))
+        };
+        let mine = run(0);
+        let theirs = other.join().unwrap();
+        match (mine, theirs) {
+            (Ok(a), Ok(b)) => assert!(a.is_leader() != b.is_leader(), "one leader"),
+            (Err(BarrierWaitError::TimedOut), Err(BarrierWaitError::TimedOut)) => {}
+            outcome => panic!("one passed and the other was withdrawn: {outcome:?}"),
+        }
+        assert_eq!(
+            barrier.wait_timeout(Duration::from_secs(1)),
+            Err(BarrierWaitError::TimedOut),
+            "a withdrawn arrival was left counted"
+        );
+    });
+}
+
+/// The completion sees every arrival's write, and every waiter sees the completion's write:
+/// two threads, two episodes, the completion sums the slots into `total`.
+#[test]
+fn completion_visibility() {
+    check(3, || {
+        let slots = Arc::new([AtomicU32::new(0), AtomicU32::new(0)]);
+        let total = Arc::new(AtomicU32::new(0));
+        let barrier = {
+            let (slots, total) = (slots.clone(), total.clone());
+            Arc::new(Barrier::with_completion(2, move || {
+                let sum = slots[0].load(Relaxed) + slots[1].load(Relaxed);
+                total.store(sum, Relaxed);
+            }))
+        };
+        let run = {
+            let (barrier, slots, total) = (barrier.clone(), slots.clone(), total.clone());
+            move |me: usize| {
+                for episode in 1..=2 {
+                    slots[me].store(episode, Relaxed);
+                    barrier.wait();
+                    assert_eq!(total.load(Relaxed), 2 * episode, "stale completion");
+                }
+            }
+        };
+        let other = {
+            let run = run.clone();
+            thread::spawn(move || run(1))
+        };
+        run(0);
+        other.join().unwrap();
+    });
+}
+
+/// `arrive_and_drop` across two episodes: on a barrier of two, one thread waits twice, the other
+/// writes and then leaves in the first episode. The first episode passes with the leaver's write
+/// visible; the second needs only the stayer, who leads it.
+#[test]
+fn arrive_and_drop_across_two_episodes() {
+    check(3, || {
+        let completions = Arc::new(AtomicU32::new(0));
+        let barrier = {
+            let completions = completions.clone();
+            Arc::new(Barrier::with_completion(2, move || {
+                completions.fetch_add(1, Relaxed);
+            }))
+        };
+        let written = Arc::new(AtomicU32::new(0));
+        let leaver = {
+            let (barrier, written) = (barrier.clone(), written.clone());
+            thread::spawn(move || {
+                written.store(1, Relaxed);
+                barrier.arrive_and_drop().is_leader()
+            })
+        };
+        let first = barrier.wait().is_leader();
+        assert_eq!(
+            written.load(Relaxed),
+            1,
+            "the leaver's write is not visible"
+        );
+        assert!(barrier.wait().is_leader(), "alone in the second episode");
+        let leaver_led = leaver.join().unwrap();
+        assert!(first != leaver_led, "one leader in the first episode");
+        assert_eq!(completions.load(Relaxed), 2);
+        assert_eq!(barrier.participants(), 1);
+    });
+}
+
+/// Breaking while others sleep: one thread waits without a deadline (under loom it goes
+/// straight to sleep), the other breaks the barrier. The waiter must wake and report it broken,
+/// not sleep for ever.
+///
+/// loom cannot run a panicking thread's destructors (its model mutex poisons), so the model
+/// breaks the barrier with `break_for_loom`, the call a `PanicGuard` makes when dropped in a
+/// panic, and waits with `wait_timeout(Duration::MAX)`, the untimed wait that reports a broken
+/// barrier instead of panicking. tests/barrier.rs covers the guard and the panics themselves.
+#[test]
+fn breaking_wakes_the_sleepers() {
+    check(3, || {
+        let barrier = Arc::new(Barrier::new(2));
+        let breaker = {
+            let barrier = barrier.clone();
+            thread::spawn(move || barrier.break_for_loom())
+        };
+        assert_eq!(
+            barrier.wait_timeout(Duration::MAX),
+            Err(BarrierWaitError::Broken),
+            "passed a barrier whose other participant broke it"
+        );
+        breaker.join().unwrap();
+        assert!(barrier.is_broken());
+    });
 }
