@@ -280,6 +280,7 @@ impl<F: Fn()> Barrier<F> {
     /// });
     /// ```
     #[inline]
+    #[track_caller]
     pub fn wait(&self) -> BarrierWaitResult {
         match self.count_arrival("Barrier::wait", None) {
             Ok(Arrived::Leader(arrivals)) => self.lead(arrivals),
@@ -329,6 +330,7 @@ impl<F: Fn()> Barrier<F> {
     /// });
     /// ```
     #[must_use = "an arrival is waited for with `Arrival::wait`"]
+    #[track_caller]
     pub fn arrive(&self) -> Arrival<'_, F> {
         let (arrivals, is_leader) = match self.count_arrival("Barrier::arrive", None) {
             Ok(Arrived::Leader(arrivals)) => {
@@ -378,6 +380,7 @@ impl<F: Fn()> Barrier<F> {
     /// });
     /// assert_eq!(barrier.participants(), 2);
     /// ```
+    #[track_caller]
     pub fn arrive_and_drop(&self) -> BarrierWaitResult {
         let mut current = self.arrivals.load(Ordering::Relaxed);
         loop {
@@ -448,6 +451,7 @@ impl<F: Fn()> Barrier<F> {
     ///     assert!(barrier.wait_timeout(Duration::from_secs(60)).is_ok());
     /// });
     /// ```
+    #[track_caller]
     pub fn wait_timeout(&self, timeout: Duration) -> Result<BarrierWaitResult, BarrierWaitError> {
         let deadline = deadline_after(timeout);
         let arrivals = match self.count_arrival("Barrier::wait_timeout", deadline)? {
@@ -870,6 +874,7 @@ impl<F> Arrival<'_, F> {
     /// });
     /// assert_eq!(leaders, 1);
     /// ```
+    #[track_caller]
     pub fn wait(self) -> BarrierWaitResult {
         if !self.is_leader && self.barrier.wait_released(self.arrivals, None).is_err() {
             broken("Arrival::wait");

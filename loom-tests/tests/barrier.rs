@@ -208,3 +208,34 @@ fn breaking_wakes_the_sleepers() {
         assert!(barrier.is_broken());
     });
 }
+
+/// Consecutive completions do not race, even when the next episode's arrivals never waited for
+/// the previous release (more threads than participants): two threads on a barrier of one, each
+/// completion increments a counter with a plain load and store. The next leader's Acquire fence
+/// synchronises with the previous leader's Release reset, which the next arrival read; without
+/// it the second completion can read a stale count.
+#[test]
+fn consecutive_completions_do_not_race() {
+    check(3, || {
+        let runs = Arc::new(AtomicU32::new(0));
+        let barrier = {
+            let runs = runs.clone();
+            Arc::new(Barrier::with_completion(1, move || {
+                runs.store(runs.load(Relaxed) + 1, Relaxed);
+            }))
+        };
+        let other = {
+            let barrier = barrier.clone();
+            thread::spawn(move || {
+                barrier.wait();
+            })
+        };
+        barrier.wait();
+        other.join().unwrap();
+        assert_eq!(
+            runs.load(Relaxed),
+            2,
+            "a completion missed the previous one's write"
+        );
+    });
+}
