@@ -239,3 +239,32 @@ fn consecutive_completions_do_not_race() {
         );
     });
 }
+
+/// Split phase: each of two threads writes, arrives, and asks `is_complete` once before it
+/// waits. A `true` answer must come with the other's write visible, as `wait` does.
+#[test]
+fn split_phase_is_complete_publishes() {
+    check(3, || {
+        let barrier = Arc::new(Barrier::new(2));
+        let slots = Arc::new([AtomicU32::new(0), AtomicU32::new(0)]);
+        let run = {
+            let (barrier, slots) = (barrier.clone(), slots.clone());
+            move |me: usize| {
+                slots[me].store(1, Relaxed);
+                let arrival = barrier.arrive();
+                if arrival.is_complete() {
+                    assert_eq!(slots[1 - me].load(Relaxed), 1, "complete without the write");
+                }
+                let leader = arrival.wait().is_leader();
+                assert_eq!(slots[1 - me].load(Relaxed), 1, "passed without the write");
+                leader
+            }
+        };
+        let other = {
+            let run = run.clone();
+            thread::spawn(move || run(1))
+        };
+        let mine = run(0);
+        assert!(mine != other.join().unwrap(), "one leader");
+    });
+}
