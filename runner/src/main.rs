@@ -10,6 +10,9 @@
 //! The "rotating" variant gives the delay only to thread `i % n` in episode `i`, so a different
 //! thread arrives late each time.
 //!
+//! `--workload` measures a real loop instead: the Jacobi stencil of examples/jacobi.rs, at a small
+//! (barrier-bound) and a large (compute-bound) plate, time per sweep.
+//!
 //! Run `cargo run --release -p syncpoint-bench -- --help` for the options.
 
 use std::fmt::Write as _;
@@ -18,21 +21,34 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 use std::{env, fs, io, process, thread};
 
+/// The Jacobi kernel, shared with the example so that both measure the same loop.
+#[path = "../../examples/jacobi.rs"]
+#[allow(dead_code, unreachable_pub)]
+mod jacobi;
+
+/// The workload's plates: 64 interior rows (barrier-bound: a sweep is a few µs of arithmetic) and
+/// 1024 (compute-bound: a sweep is about a millisecond on one core).
+const PLATES: [usize; 2] = [66, 1026];
+
 const USAGE: &str = "\
-usage: syncpoint-bench [--threads 1,2,4] [--quick] [--reps N] [--csv FILE] [--json FILE] [--svg FILE]
+usage: syncpoint-bench [--workload] [--threads 1,2,4] [--quick] [--reps N] [--csv FILE] [--json FILE] [--svg FILE]
 
 Measures the cost of one barrier episode, syncpoint::Barrier against std::sync::Barrier, for each
 thread count (default: 1, 2, ..., cores, then 2x, 4x, 8x, 16x and 32x cores), EPCC syncbench style.
 Prints a table with the ratio std / syncpoint (above 1: syncpoint is faster).
 
+  --workload      time a Jacobi stencil sweep (examples/jacobi.rs) at a 66x66 and a 1026x1026
+                  plate instead (default threads: 1, ..., cores, 2x and 4x cores)
   --threads LIST  comma-separated thread counts
   --quick         fewer repetitions and a shorter target time (a smoke test, not a measurement)
   --reps N        outer repetitions per measurement (default 20, quick 5)
   --csv FILE      also write the results as CSV
   --json FILE     also write the results as JSON
-  --svg FILE      where to draw the chart (default target/syncpoint-bench/barrier.svg)";
+  --svg FILE      where to draw the chart (default target/syncpoint-bench/barrier.svg, or
+                  jacobi.svg with --workload)";
 
 struct Options {
+    workload: bool,
     threads: Vec<usize>,
     reps: usize,
     target: Duration,
@@ -46,6 +62,7 @@ fn parse_options() -> Result<Options, String> {
     let mut threads: Vec<usize> = (1..=cores).collect();
     threads.extend([2, 4, 8, 16, 32].map(|k| k * cores));
     let mut options = Options {
+        workload: false,
         threads,
         reps: 20,
         target: Duration::from_millis(20),
@@ -54,11 +71,14 @@ fn parse_options() -> Result<Options, String> {
         svg: PathBuf::from("target/syncpoint-bench/barrier.svg"),
     };
     let mut reps = None;
+    let (mut threads_given, mut svg_given) = (false, false);
     let mut args = env::args().skip(1);
     while let Some(arg) = args.next() {
         let mut value = || args.next().ok_or(format!("{arg} needs a value"));
         match arg.as_str() {
+            "--workload" => options.workload = true,
             "--threads" => {
+                threads_given = true;
                 options.threads = value()?
                     .split(',')
                     .map(|t| match t.trim().parse() {
@@ -74,13 +94,22 @@ fn parse_options() -> Result<Options, String> {
             },
             "--csv" => options.csv = Some(value()?.into()),
             "--json" => options.json = Some(value()?.into()),
-            "--svg" => options.svg = value()?.into(),
+            "--svg" => {
+                svg_given = true;
+                options.svg = value()?.into();
+            }
             "-h" | "--help" => {
                 println!("{USAGE}");
                 process::exit(0);
             }
             _ => return Err(format!("unknown argument '{arg}'")),
         }
+    }
+    if options.workload && !threads_given {
+        options.threads = (1..=cores).chain([2 * cores, 4 * cores]).collect();
+    }
+    if options.workload && !svg_given {
+        options.svg = PathBuf::from("target/syncpoint-bench/jacobi.svg");
     }
     let quick = options.target < Duration::from_millis(20);
     options.reps = reps.unwrap_or(if quick { 5 } else { 20 });
@@ -114,13 +143,16 @@ enum Variant {
     AllDelay,
     /// Only thread `i % n` runs the delay in episode `i`.
     Rotating,
+    /// The Jacobi stencil on an `n` x `n` plate, one barrier per sweep.
+    Jacobi(usize),
 }
 
 impl Variant {
-    fn name(self) -> &'static str {
+    fn name(self) -> String {
         match self {
-            Variant::AllDelay => "all-delay",
-            Variant::Rotating => "rotating",
+            Variant::AllDelay => "all-delay".into(),
+            Variant::Rotating => "rotating".into(),
+            Variant::Jacobi(n) => format!("jacobi-{n}"),
         }
     }
 }
@@ -265,6 +297,42 @@ fn measure<B: Barrier>(
     }
 }
 
+/// One workload measurement: the Jacobi stencil on an `n` x `n` plate with `threads` threads, in
+/// µs per sweep (the whole sweep: arithmetic, halo exchange and barrier). The sweep count doubles
+/// until a run takes the target time; the first run's plate is checked against a serial run.
+fn measure_jacobi(n: usize, threads: usize, sync: jacobi::Sync, options: &Options) -> Row {
+    let mut sweeps = 2;
+    loop {
+        let (plate, per_sweep) = jacobi::parallel(n, sweeps, threads, sync);
+        if per_sweep * sweeps as u32 >= options.target || sweeps >= 1 << 20 {
+            let difference = jacobi::max_difference(&plate, &jacobi::serial(n, sweeps));
+            assert!(
+                difference == 0.0,
+                "{}: the Jacobi result differs from the serial run by {difference}",
+                sync.name()
+            );
+            break;
+        }
+        sweeps *= 2;
+    }
+    let mut samples: Vec<f64> = (0..=options.reps)
+        .map(|_| jacobi::parallel(n, sweeps, threads, sync).1.as_secs_f64() * 1e6)
+        .skip(1) // the warm-up run
+        .collect();
+    samples.sort_by(f64::total_cmp);
+    Row {
+        threads,
+        variant: Variant::Jacobi(n),
+        barrier: if sync == jacobi::Sync::Std {
+            "std"
+        } else {
+            "syncpoint"
+        },
+        innerreps: sweeps,
+        samples,
+    }
+}
+
 /// What the report says about the machine and the run.
 struct Machine {
     cpu: String,
@@ -313,11 +381,16 @@ fn today() -> String {
     format!("{year:04}-{month:02}-{day:02}")
 }
 
-fn table(rows: &[Row], machine: &Machine) -> String {
+fn table(rows: &[Row], machine: &Machine, workload: bool) -> String {
     let mut out = String::new();
+    let what = if workload {
+        "Jacobi sweep time (stencil + halo exchange + barrier)"
+    } else {
+        "barrier overhead per episode"
+    };
     let _ = writeln!(
         out,
-        "barrier overhead per episode, µs (median [min-max]); ratio = std / syncpoint (above 1: syncpoint faster)"
+        "{what}, µs (median [min-max]); ratio = std / syncpoint (above 1: syncpoint faster)"
     );
     let _ = writeln!(
         out,
@@ -326,7 +399,7 @@ fn table(rows: &[Row], machine: &Machine) -> String {
     );
     let _ = writeln!(
         out,
-        "{:>7}  {:<9}  {:>26}  {:>26}  {:>7}",
+        "{:>7}  {:<11}  {:>26}  {:>26}  {:>7}",
         "threads", "variant", "syncpoint", "std", "ratio"
     );
     for pair in rows.chunks(2) {
@@ -334,7 +407,7 @@ fn table(rows: &[Row], machine: &Machine) -> String {
         let cell = |r: &Row| format!("{:.3} [{:.3}-{:.3}]", r.median(), r.min(), r.max());
         let _ = writeln!(
             out,
-            "{:>7}  {:<9}  {:>26}  {:>26}  {:>6.1}x",
+            "{:>7}  {:<11}  {:>26}  {:>26}  {:>6.1}x",
             ours.threads,
             ours.variant.name(),
             cell(ours),
@@ -363,15 +436,20 @@ fn csv(rows: &[Row]) -> String {
     out
 }
 
-fn json(rows: &[Row], machine: &Machine) -> String {
+fn json(rows: &[Row], machine: &Machine, workload: bool) -> String {
     let escape = |s: &str| s.replace('\\', "\\\\").replace('"', "\\\"");
     let mut out = format!(
-        "{{\n  \"machine\": {{\"cpu\": \"{}\", \"cores\": {}, \"date\": \"{}\", \"load_before\": \"{}\", \"command\": \"{}\"}},\n  \"unit\": \"microseconds per episode\",\n  \"rows\": [\n",
+        "{{\n  \"machine\": {{\"cpu\": \"{}\", \"cores\": {}, \"date\": \"{}\", \"load_before\": \"{}\", \"command\": \"{}\"}},\n  \"unit\": \"{}\",\n  \"rows\": [\n",
         escape(&machine.cpu),
         machine.cores,
         machine.date,
         machine.load_before,
-        escape(&machine.command)
+        escape(&machine.command),
+        if workload {
+            "microseconds per sweep"
+        } else {
+            "microseconds per episode"
+        }
     );
     for (i, r) in rows.iter().enumerate() {
         let samples: Vec<String> = r.samples.iter().map(|s| format!("{s:.4}")).collect();
@@ -396,6 +474,7 @@ fn json(rows: &[Row], machine: &Machine) -> String {
 fn chart(
     rows: &[Row],
     machine: &Machine,
+    workload: bool,
     path: &PathBuf,
 ) -> Result<(), Box<dyn std::error::Error>> {
     use plotters::prelude::*;
@@ -420,8 +499,15 @@ fn chart(
     let root = SVGBackend::new(path, (900, 560)).into_drawing_area();
     root.fill(&WHITE)?;
     let caption = format!(
-        "Barrier episode cost, {} cores ({}), {}",
-        machine.cores, machine.cpu, machine.date
+        "{}, {} cores ({}), {}",
+        if workload {
+            "Jacobi sweep time"
+        } else {
+            "Barrier episode cost"
+        },
+        machine.cores,
+        machine.cpu,
+        machine.date
     );
     let mut chart = ChartBuilder::on(&root)
         .caption(caption, ("sans-serif", 18))
@@ -435,7 +521,11 @@ fn chart(
     chart
         .configure_mesh()
         .x_desc("threads")
-        .y_desc("µs per episode (median)")
+        .y_desc(if workload {
+            "µs per sweep (median)"
+        } else {
+            "µs per episode (median)"
+        })
         .x_label_formatter(&|x| match x {
             SegmentValue::CenterOf(i) | SegmentValue::Exact(i) => {
                 threads.get(*i).map_or(String::new(), |t| t.to_string())
@@ -443,12 +533,18 @@ fn chart(
             SegmentValue::Last => String::new(),
         })
         .draw()?;
-    let series = [
-        ("syncpoint", Variant::AllDelay, BLUE),
-        ("std", Variant::AllDelay, RED),
-        ("syncpoint", Variant::Rotating, CYAN),
-        ("std", Variant::Rotating, MAGENTA),
-    ];
+    // One series per (barrier, variant), in the order measured.
+    let mut series: Vec<(&str, Variant)> = Vec::new();
+    for r in rows {
+        if !series.contains(&(r.barrier, r.variant)) {
+            series.push((r.barrier, r.variant));
+        }
+    }
+    let palette = [BLUE, RED, CYAN, MAGENTA, GREEN, BLACK];
+    let series = series
+        .into_iter()
+        .zip(palette.into_iter().cycle())
+        .map(|((barrier, variant), color)| (barrier, variant, color));
     for (barrier, variant, color) in series {
         let points: Vec<(SegmentValue<usize>, f64)> = rows
             .iter()
@@ -486,44 +582,60 @@ fn main() {
     });
     let machine = machine();
     let delay_iters = calibrate_delay();
-    let total = options.threads.len() * 4;
+    let variants: Vec<Variant> = if options.workload {
+        PLATES.map(Variant::Jacobi).to_vec()
+    } else {
+        vec![Variant::AllDelay, Variant::Rotating]
+    };
+    let total = options.threads.len() * variants.len() * 2;
     let mut rows = Vec::with_capacity(total);
     let started = Instant::now();
     for &n in &options.threads {
-        for variant in [Variant::AllDelay, Variant::Rotating] {
-            eprint!(
-                "\r[{:>3}/{total}] {n} threads, {}, syncpoint...      ",
-                rows.len() + 1,
-                variant.name()
-            );
-            rows.push(measure(
-                syncpoint::Barrier::new,
-                "syncpoint",
-                n,
-                variant,
-                &options,
-                delay_iters,
-            ));
-            eprint!(
-                "\r[{:>3}/{total}] {n} threads, {}, std...            ",
-                rows.len() + 1,
-                variant.name()
-            );
-            rows.push(measure(
-                std::sync::Barrier::new,
-                "std",
-                n,
-                variant,
-                &options,
-                delay_iters,
-            ));
+        for &variant in &variants {
+            if let Variant::Jacobi(plate) = variant {
+                if plate < n + 2 {
+                    eprintln!("\nskipped: a {plate}x{plate} plate has fewer interior rows than {n} threads");
+                    continue;
+                }
+            }
+            for barrier in ["syncpoint", "std"] {
+                eprint!(
+                    "\r[{:>3}/{total}] {n} threads, {}, {barrier}...      ",
+                    rows.len() + 1,
+                    variant.name()
+                );
+                rows.push(match (variant, barrier) {
+                    (Variant::Jacobi(plate), "syncpoint") => {
+                        measure_jacobi(plate, n, jacobi::Sync::Syncpoint, &options)
+                    }
+                    (Variant::Jacobi(plate), _) => {
+                        measure_jacobi(plate, n, jacobi::Sync::Std, &options)
+                    }
+                    (_, "syncpoint") => measure(
+                        syncpoint::Barrier::new,
+                        barrier,
+                        n,
+                        variant,
+                        &options,
+                        delay_iters,
+                    ),
+                    _ => measure(
+                        std::sync::Barrier::new,
+                        barrier,
+                        n,
+                        variant,
+                        &options,
+                        delay_iters,
+                    ),
+                });
+            }
         }
     }
     eprintln!(
         "\rmeasured {total} rows in {:.0?}                          ",
         started.elapsed()
     );
-    print!("{}", table(&rows, &machine));
+    print!("{}", table(&rows, &machine, options.workload));
     let write = |path: &PathBuf, text: String| -> io::Result<()> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             fs::create_dir_all(dir)?;
@@ -533,7 +645,7 @@ fn main() {
     let mut failed = false;
     for (path, text) in [
         (&options.csv, csv(&rows)),
-        (&options.json, json(&rows, &machine)),
+        (&options.json, json(&rows, &machine, options.workload)),
     ] {
         if let Some(path) = path {
             match write(path, text) {
@@ -545,7 +657,7 @@ fn main() {
             }
         }
     }
-    match chart(&rows, &machine, &options.svg) {
+    match chart(&rows, &machine, options.workload, &options.svg) {
         Ok(()) => eprintln!("chart: {}", options.svg.display()),
         Err(e) => {
             eprintln!(
