@@ -2,6 +2,10 @@
 //! the classic two-turnstile barrier and, where threads <= cores, a pure-spin floor.
 //!
 //! `cargo bench --bench barrier`. Each iteration is one episode on every thread.
+//!
+//! `cache-line/round-trip` measures what a centralized barrier is made of: two threads pass one
+//! cache line back and forth (each waits for the other's store, then stores); one iteration is
+//! one round trip, two line transfers. docs/hpc.md uses it for the many-core arithmetic.
 
 // A bench is not API: criterion_group! makes undocumented functions.
 #![allow(missing_docs)]
@@ -81,5 +85,34 @@ fn barriers(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, barriers);
+/// Two threads hand one cache line back and forth; one iteration is one round trip.
+fn cache_line(c: &mut Criterion) {
+    use std::sync::atomic::{AtomicU64, Ordering::Acquire, Ordering::Release};
+    if peers::cores() < 2 {
+        return;
+    }
+    let mut group = c.benchmark_group("cache-line");
+    group
+        .sample_size(10)
+        .warm_up_time(Duration::from_millis(300))
+        .measurement_time(Duration::from_secs(1));
+    group.bench_function("round-trip", |b| {
+        b.iter_custom(|iters| {
+            let line = AtomicU64::new(0);
+            peers::run_on_threads(2, |me| {
+                for i in 0..iters {
+                    // Thread 0 writes the odd values, thread 1 the even ones.
+                    let mine = 2 * i + me as u64;
+                    while line.load(Acquire) != mine {
+                        std::hint::spin_loop();
+                    }
+                    line.store(mine + 1, Release);
+                }
+            })
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, barriers, cache_line);
 criterion_main!(benches);

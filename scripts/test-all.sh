@@ -2,7 +2,7 @@
 # The whole test suite, as CI runs it (.ci/run calls this script): formatting, clippy (also under
 # --cfg loom), the unit, integration and doc tests, the loom models, the check that the loom
 # models catch broken variants of the primitives, the benches' build, smoke runs of the benchmark
-# runner and the example, and the docs with warnings denied.
+# runner and the examples, and the docs with warnings denied.
 # Needs only a Rust toolchain (with rustfmt and clippy) and python3.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,10 +24,15 @@ step "the loom models catch broken variants (loom-tests/mutants.py)"
 python3 loom-tests/mutants.py
 step "benches build"
 cargo bench --workspace --no-run
-step "smoke: the benchmark runner in --quick mode, the rendezvous example"
+step "smoke: the benchmark runner in --quick mode (both modes), the examples"
 cargo run --release -p syncpoint-bench -- --quick --csv target/smoke/barrier.csv \
   --json target/smoke/barrier.json --svg target/smoke/barrier.svg
+cargo run --release -p syncpoint-bench -- --workload --quick --threads 1,2,4 \
+  --csv target/smoke/jacobi.csv --svg target/smoke/jacobi.svg
 cargo run --release --example rendezvous
+# Each Jacobi run asserts that its plate equals the serial run's, bit for bit.
+cargo run --release --example jacobi -- --size 34 --sweeps 200 --threads 3 --runs 2
+cargo run --release --example thread_pool -- --workers 3 --items 100000
 step "docs"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps
 step "all checks passed"
