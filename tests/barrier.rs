@@ -118,41 +118,51 @@ fn is_a_drop_in_for_std() {
     );
 }
 
-/// Split phase: each thread arrives, writes after arriving (work overlapped with the wait), then
-/// waits. Writes made before arriving are visible after the wait; one leader per episode.
-#[test]
-fn arrive_then_wait_later() {
-    let threads = 4;
-    let episodes = 2_000;
-    let barrier = Barrier::new(threads);
+/// `threads` threads pass `episodes` episodes of `barrier`, each pass made by `pass(me, episode)`.
+/// Before passing, a thread records the episode it arrives in; after, every thread must have
+/// arrived in it (nobody passes early). Returns the number of leaders.
+fn no_early_pass(
+    threads: usize,
+    episodes: usize,
+    pass: impl Fn(usize, usize) -> syncpoint::BarrierWaitResult + Sync,
+) -> usize {
     let before: Vec<AtomicUsize> = (0..threads).map(|_| AtomicUsize::new(0)).collect();
     let leaders = AtomicUsize::new(0);
     thread::scope(|s| {
         for me in 0..threads {
-            let (barrier, before, leaders) = (&barrier, &before, &leaders);
+            let (before, leaders, pass) = (&before, &leaders, &pass);
             s.spawn(move || {
                 for episode in 1..=episodes {
                     before[me].store(episode, Relaxed);
-                    let arrival = barrier.arrive();
-                    let mut polls = 0u32;
-                    while !arrival.is_complete() && polls < 100 {
-                        polls += 1;
-                        std::hint::spin_loop();
-                    }
-                    if arrival.wait().is_leader() {
+                    if pass(me, episode).is_leader() {
                         leaders.fetch_add(1, Relaxed);
                     }
                     for other in before {
-                        assert!(
-                            other.load(Relaxed) >= episode,
-                            "passed episode {episode} early"
-                        );
+                        let other = other.load(Relaxed);
+                        assert!(other >= episode, "passed episode {episode} early");
                     }
                 }
             });
         }
     });
-    assert_eq!(leaders.into_inner(), episodes);
+    leaders.into_inner()
+}
+
+/// Split phase: each thread arrives, polls `is_complete` a while (work overlapped with the wait),
+/// then waits. One leader per episode, nobody early.
+#[test]
+fn arrive_then_wait_later() {
+    let barrier = Barrier::new(4);
+    let leaders = no_early_pass(4, 2_000, |_, _| {
+        let arrival = barrier.arrive();
+        let mut polls = 0u32;
+        while !arrival.is_complete() && polls < 100 {
+            polls += 1;
+            std::hint::spin_loop();
+        }
+        arrival.wait()
+    });
+    assert_eq!(leaders, 2_000);
 }
 
 /// `is_complete` is false while an arrival is missing and true once it comes, and the last
@@ -379,40 +389,24 @@ fn wait_timeout_withdraws() {
 fn wait_timeout_races_the_last_arrival() {
     use std::time::Duration;
     use syncpoint::BarrierWaitError;
-    let threads = 4;
-    let episodes = 2_000;
-    let barrier = Barrier::new(threads);
-    let before: Vec<AtomicUsize> = (0..threads).map(|_| AtomicUsize::new(0)).collect();
+    let barrier = Barrier::new(4);
     let timeouts = AtomicUsize::new(0);
-    thread::scope(|s| {
-        for me in 0..threads {
-            let (barrier, before, timeouts) = (&barrier, &before, &timeouts);
-            s.spawn(move || {
-                for episode in 1..=episodes {
-                    before[me].store(episode, Relaxed);
-                    if episode % 50 == me {
-                        // A late arrival, so that the others' timeouts expire.
-                        thread::sleep(Duration::from_micros(300));
-                    }
-                    let timeout = Duration::from_micros(((me + episode) % 7) as u64 * 30);
-                    loop {
-                        match barrier.wait_timeout(timeout) {
-                            Ok(_) => break,
-                            Err(BarrierWaitError::TimedOut) => {
-                                timeouts.fetch_add(1, Relaxed);
-                            }
-                            Err(BarrierWaitError::Broken) => unreachable!(),
-                        }
-                    }
-                    for other in before {
-                        assert!(
-                            other.load(Relaxed) >= episode,
-                            "passed episode {episode} early"
-                        );
-                    }
+    let leaders = no_early_pass(4, 2_000, |me, episode| {
+        if episode % 50 == me {
+            // A late arrival, so that the others' timeouts expire.
+            thread::sleep(Duration::from_micros(300));
+        }
+        let timeout = Duration::from_micros(((me + episode) % 7) as u64 * 30);
+        loop {
+            match barrier.wait_timeout(timeout) {
+                Ok(result) => break result,
+                Err(BarrierWaitError::TimedOut) => {
+                    timeouts.fetch_add(1, Relaxed);
                 }
-            });
+                Err(BarrierWaitError::Broken) => unreachable!("nobody panicked"),
+            }
         }
     });
+    assert_eq!(leaders, 2_000);
     assert!(timeouts.into_inner() > 0, "no timeout was exercised");
 }

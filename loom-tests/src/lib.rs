@@ -53,3 +53,18 @@ where
     );
     printed
 }
+
+/// Runs `run(1)` on a new loom thread and `run(0)` on this one; returns both results, in that
+/// order of index.
+pub fn on_two_threads<R, F>(run: F) -> (R, R)
+where
+    R: Send + 'static,
+    F: Fn(usize) -> R + Clone + Send + 'static,
+{
+    let other = {
+        let run = run.clone();
+        loom::thread::spawn(move || run(1))
+    };
+    let mine = run(0);
+    (mine, other.join().unwrap())
+}

@@ -4,7 +4,7 @@
 use loom::sync::atomic::{AtomicU32, Ordering::Relaxed};
 use loom::sync::Arc;
 use loom::thread;
-use loom_tests::check;
+use loom_tests::{check, on_two_threads};
 use std::time::Duration;
 use syncpoint::{Barrier, BarrierWaitError};
 
@@ -96,13 +96,7 @@ fn withdrawal_races_the_last_arrival() {
                 result
             }
         };
-        let other = {
-            let run = run.clone();
-            thread::spawn(move || run(1))
-        };
-        let mine = run(0);
-        let theirs = other.join().unwrap();
-        match (mine, theirs) {
+        match on_two_threads(run) {
             (Ok(a), Ok(b)) => assert!(a.is_leader() != b.is_leader(), "one leader"),
             (Err(BarrierWaitError::TimedOut), Err(BarrierWaitError::TimedOut)) => {}
             outcome => panic!("one passed and the other was withdrawn: {outcome:?}"),
@@ -139,12 +133,7 @@ fn completion_visibility() {
                 }
             }
         };
-        let other = {
-            let run = run.clone();
-            thread::spawn(move || run(1))
-        };
-        run(0);
-        other.join().unwrap();
+        on_two_threads(run);
     });
 }
 
@@ -260,11 +249,7 @@ fn split_phase_is_complete_publishes() {
                 leader
             }
         };
-        let other = {
-            let run = run.clone();
-            thread::spawn(move || run(1))
-        };
-        let mine = run(0);
-        assert!(mine != other.join().unwrap(), "one leader");
+        let (mine, theirs) = on_two_threads(run);
+        assert!(mine != theirs, "one leader");
     });
 }
