@@ -775,7 +775,7 @@ impl<F> Barrier<F> {
         waiters: usize,
         deadline: Option<Instant>,
     ) -> Result<(), BarrierWaitError> {
-        let mut spin = Spin::new(self.policy, waiters);
+        let mut spin = Spin::new(self.policy, waiters, deadline);
         loop {
             // Acquire: pairs with the Release compare-exchange in `release`.
             let state = self.released.load(Ordering::Acquire);

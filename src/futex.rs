@@ -337,6 +337,9 @@ mod spinning {
 pub(crate) struct Spin {
     #[cfg(not(loom))]
     state: SpinState,
+    /// The caller's own deadline, if any: a timed wait never spins past it.
+    #[cfg(not(loom))]
+    until: Option<Instant>,
 }
 
 #[cfg(not(loom))]
@@ -360,14 +363,17 @@ enum SpinState {
 
 impl Spin {
     /// A spin for a thread waiting under `policy` among up to `waiters` threads that may wait on
-    /// the same primitive at once (pass 1 when unknown).
+    /// the same primitive at once (pass 1 when unknown), until `until` at the latest (the timed
+    /// wait's deadline; `None` for an untimed wait).
     #[inline]
-    pub(crate) fn new(policy: WaitPolicy, waiters: usize) -> Spin {
+    pub(crate) fn new(policy: WaitPolicy, waiters: usize, until: Option<Instant>) -> Spin {
         #[cfg(loom)]
-        let _ = (policy, waiters);
+        let _ = (policy, waiters, until);
         Spin {
             #[cfg(not(loom))]
             state: SpinState::Idle(policy, waiters),
+            #[cfg(not(loom))]
+            until,
         }
     }
 
@@ -450,9 +456,10 @@ impl Spin {
             }
             _ => BUDGET_NS.with(Cell::get),
         };
+        let end = Instant::now() + std::time::Duration::from_nanos(budget_ns.into());
         self.state = SpinState::Spinning {
             adaptive: policy == WaitPolicy::Adaptive,
-            deadline: Instant::now() + std::time::Duration::from_nanos(budget_ns.into()),
+            deadline: self.until.map_or(end, |until| until.min(end)),
             spins: 0,
         };
         core::hint::spin_loop();

@@ -292,7 +292,7 @@ impl Latch {
     /// The wait loop: spin, then sleep until the count is zero or `deadline` passes.
     #[cold]
     fn wait_slow(&self, deadline: Option<Instant>) -> bool {
-        let mut spin = Spin::new(self.policy, 1);
+        let mut spin = Spin::new(self.policy, 1, deadline);
         loop {
             // Acquire: pairs with the Release count-downs (see `count_down_by`).
             let state = self.state.load(Ordering::Acquire);

@@ -274,7 +274,7 @@ impl Semaphore {
     /// The wait loop: spin, then sleep until `n` permits can be taken or `deadline` passes.
     #[cold]
     fn acquire_slow(&self, n: u32, deadline: Option<Instant>) -> bool {
-        let mut spin = Spin::new(self.policy, 1);
+        let mut spin = Spin::new(self.policy, 1, deadline);
         loop {
             let state = self.state.load(Ordering::Relaxed);
             if state & PERMITS >= n {
