@@ -636,22 +636,28 @@ impl<F> Barrier<F> {
         }
     }
 
-    /// Sets how threads wait for the others: see [`WaitPolicy`]. The default,
-    /// [`WaitPolicy::Adaptive`], spins only while there are cores to spare for the threads
-    /// still to arrive.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use syncpoint::{Barrier, WaitPolicy};
-    ///
-    /// // Many more threads than cores: sleep at once.
-    /// let barrier = Barrier::new(64).with_wait_policy(WaitPolicy::Passive);
-    /// assert_eq!(barrier.wait_policy(), WaitPolicy::Passive);
-    /// ```
-    #[must_use]
-    pub fn with_wait_policy(self, policy: WaitPolicy) -> Barrier<F> {
-        Barrier { policy, ..self }
+    const_fn_unless_loom! {
+        /// Sets how threads wait for the others: see [`WaitPolicy`]. The default,
+        /// [`WaitPolicy::Adaptive`], spins only while there are cores to spare for the threads
+        /// still to arrive.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// use syncpoint::{Barrier, WaitPolicy};
+        ///
+        /// // Many more threads than cores: sleep at once.
+        /// static BARRIER: Barrier = Barrier::new(64).with_wait_policy(WaitPolicy::Passive);
+        /// assert_eq!(BARRIER.wait_policy(), WaitPolicy::Passive);
+        /// ```
+        #[must_use]
+        pub fn with_wait_policy(self, policy: WaitPolicy) -> Barrier<F> {
+            // A field assignment, not `Barrier { policy, ..self }`: a const fn may not drop the
+            // rest of a `Barrier<F>`, and here nothing is dropped.
+            let mut barrier = self;
+            barrier.policy = policy;
+            barrier
+        }
     }
 
     /// Returns the barrier's [`WaitPolicy`].
