@@ -774,6 +774,8 @@ impl<F> Barrier<F> {
         self.wait_episode(arrivals.episode(), waiters, deadline)
     }
 
+    /// The barrier's one wait loop, by episode number: `wait_released` for an arrival, and the
+    /// leader that must see the previous episode released before it releases its own.
     #[cold]
     fn wait_episode(
         &self,
