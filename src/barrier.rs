@@ -688,6 +688,7 @@ impl<F> Barrier<F> {
     /// ```
     #[must_use]
     pub fn participants(&self) -> usize {
+        // Relaxed: a snapshot, which orders nothing.
         Arrivals(self.arrivals.load(Ordering::Relaxed)).participants() as usize
     }
 
@@ -739,6 +740,7 @@ impl<F> Barrier<F> {
     /// ```
     #[must_use]
     pub fn is_broken(&self) -> bool {
+        // Relaxed: the flag carries no data (see `set_broken`).
         self.released.load(Ordering::Relaxed) & BROKEN != 0
     }
 
@@ -795,6 +797,7 @@ impl<F> Barrier<F> {
             }
             if !spin.spin() && self.released.sleep(state, deadline) == Woken::TimedOut {
                 // One more look: a release or a break that came with the deadline wins.
+                // Acquire: as above, pairs with the Release compare-exchange in `release`.
                 let state = self.released.load(Ordering::Acquire);
                 if is_released(state, episode) {
                     return Ok(());

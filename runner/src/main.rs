@@ -42,7 +42,8 @@ Prints a table with the ratio std / syncpoint (above 1: syncpoint is faster).
   --threads LIST  comma-separated thread counts
   --quick         fewer repetitions and a shorter target time (a smoke test, not a measurement)
   --reps N        outer repetitions per measurement (default 20, quick 5)
-  --csv FILE      also write the results as CSV
+  --csv FILE      also write the results as CSV (with --workload, its innerreps column is the
+                  number of sweeps per timed run)
   --json FILE     also write the results as JSON
   --svg FILE      where to draw the chart (default target/syncpoint-bench/barrier.svg, or
                   jacobi.svg with --workload)";
