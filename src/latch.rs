@@ -10,9 +10,9 @@
 //! Counting down keeps `SLEEPERS`, except the count-down that reaches zero: it stores a plain zero
 //! and wakes every sleeper if the bit was set. Zero is final.
 
-use crate::futex::{
-    const_fn_unless_loom, deadline_after, Futex, Ordering, Spin, WaitPolicy, Woken, SLEEPERS,
-};
+use crate::futex::{Futex, SLEEPERS};
+use crate::primitive::{const_fn_unless_loom, Ordering};
+use crate::wait::{deadline_after, wait, WaitPolicy};
 use std::fmt;
 use std::time::{Duration, Instant};
 
@@ -289,20 +289,14 @@ impl Latch {
         self.try_wait() || self.wait_slow(Some(deadline))
     }
 
-    /// The wait loop: spin, then sleep until the count is zero or `deadline` passes.
+    /// Waits until the count is zero or `deadline` passes.
     #[cold]
     fn wait_slow(&self, deadline: Option<Instant>) -> bool {
-        let mut spin = Spin::new(self.policy, 1, deadline);
-        loop {
-            // Acquire: pairs with the Release count-downs (see `count_down_by`).
-            let state = self.state.load(Ordering::Acquire);
-            if state & COUNT == 0 {
-                return true;
-            }
-            if !spin.spin() && self.state.sleep(state, deadline) == Woken::TimedOut {
-                return self.try_wait();
-            }
-        }
+        // The wait loop's Acquire load pairs with the Release count-downs (see `count_down_by`).
+        wait(&self.state, self.policy, 1, deadline, |state| {
+            (state & COUNT == 0).then_some(())
+        })
+        .is_ok()
     }
 
     /// Returns the remaining count.

@@ -55,9 +55,11 @@ mod barrier;
 pub mod classic;
 mod futex;
 mod latch;
+mod primitive;
 mod semaphore;
+mod wait;
 
 pub use barrier::{Arrival, Barrier, BarrierWaitError, BarrierWaitResult, PanicGuard};
-pub use futex::WaitPolicy;
 pub use latch::Latch;
 pub use semaphore::{Semaphore, SemaphorePermit};
+pub use wait::WaitPolicy;

@@ -12,9 +12,9 @@
 //! cannot proceed sets the bit again before sleeping). Waking all rather than one keeps the
 //! protocol free of lost wake-ups when waiters want different numbers of permits.
 
-use crate::futex::{
-    const_fn_unless_loom, deadline_after, Futex, Ordering, Spin, WaitPolicy, Woken, SLEEPERS,
-};
+use crate::futex::{Futex, SLEEPERS};
+use crate::primitive::{const_fn_unless_loom, Ordering};
+use crate::wait::{deadline_after, wait, WaitPolicy, Waiter};
 use std::fmt;
 use std::time::{Duration, Instant};
 
@@ -213,7 +213,12 @@ impl Semaphore {
             "Semaphore: cannot acquire {n} permits, more than Semaphore::MAX_PERMITS ({})",
             Semaphore::MAX_PERMITS
         );
-        let mut state = self.state.load(Ordering::Relaxed);
+        self.take(n, self.state.load(Ordering::Relaxed))
+    }
+
+    /// Takes `n` permits if there are enough, starting from `state`, a recent value of the word.
+    #[inline]
+    fn take(&self, n: u32, mut state: u32) -> bool {
         while state & PERMITS >= n {
             // Acquire: pairs with the Release in `release_many`, so whatever the releasing thread
             // wrote before releasing is visible to this one once it holds the permits.
@@ -271,26 +276,11 @@ impl Semaphore {
         self.try_acquire() || self.acquire_slow(1, Some(deadline))
     }
 
-    /// The wait loop: spin, then sleep until `n` permits can be taken or `deadline` passes.
+    /// Waits until `n` permits can be taken, and takes them, or until `deadline` passes.
     #[cold]
     fn acquire_slow(&self, n: u32, deadline: Option<Instant>) -> bool {
-        let mut spin = Spin::new(self.policy, 1, deadline);
-        loop {
-            let state = self.state.load(Ordering::Relaxed);
-            if state & PERMITS >= n {
-                // Acquire: pairs with the Release in `release_many` (as in `try_acquire_many`).
-                if self
-                    .state
-                    .compare_exchange_weak(state, state - n, Ordering::Acquire, Ordering::Relaxed)
-                    .is_ok()
-                {
-                    return true;
-                }
-            } else if !spin.spin() && self.state.sleep(state, deadline) == Woken::TimedOut {
-                // One last look, so a release that raced the deadline is not ignored.
-                return self.try_acquire_many(n);
-            }
-        }
+        let waiter = Acquirer { semaphore: self, n };
+        wait(&self.state, self.policy, 1, deadline, waiter).is_ok()
     }
 
     /// Returns one permit to the semaphore, waking sleeping acquirers if there are any.
@@ -397,6 +387,30 @@ impl Semaphore {
     pub fn permit(&self) -> SemaphorePermit<'_> {
         self.acquire();
         SemaphorePermit { semaphore: self }
+    }
+}
+
+/// A thread waiting in [`Semaphore::acquire_slow`] for `n` permits.
+struct Acquirer<'a> {
+    semaphore: &'a Semaphore,
+    n: u32,
+}
+
+impl Waiter for Acquirer<'_> {
+    type Output = ();
+
+    /// Takes the permits if `observed` shows enough (the Acquire compare-exchange in `take`).
+    fn ready(&mut self, observed: u32) -> Option<()> {
+        self.semaphore.take(self.n, observed).then_some(())
+    }
+
+    /// Sleeps only on a value that holds too few permits: the take above can fail on a later
+    /// value after `observed` showed enough, and the word can hold `observed` again by then.
+    fn announce(&mut self, futex: &Futex, observed: u32) -> Option<u32> {
+        if observed & PERMITS >= self.n {
+            return None;
+        }
+        futex.mark_sleepers(observed)
     }
 }
 

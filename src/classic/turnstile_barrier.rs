@@ -1,6 +1,6 @@
 //! The one-shot barrier: a counter under a mutex, and a turnstile that the last arrival opens.
 
-use crate::futex::{AtomicU32, Ordering};
+use crate::primitive::{AtomicU32, Ordering};
 use crate::{BarrierWaitResult, Semaphore};
 use std::fmt;
 

@@ -1,6 +1,6 @@
 //! The reusable barrier: two turnstiles, opened and closed in turn under a mutex.
 
-use crate::futex::{AtomicU32, Ordering};
+use crate::primitive::{AtomicU32, Ordering};
 use crate::{BarrierWaitResult, Semaphore};
 use std::fmt;
 

@@ -1,0 +1,594 @@
+//! A reusable, sense-reversing barrier: two words on two cache lines.
+//!
+//! | file | what it holds |
+//! |---|---|
+//! | `mod.rs` | the public [`Barrier`], its constructors and methods, the result and error types |
+//! | `state.rs` | the arrival and release words, every bit named |
+//! | `episode.rs` | the episode protocol: count, lead, release, withdraw, and the wait for a release |
+//! | `arrival.rs` | the split-phase [`Arrival`] |
+//! | `broken.rs` | breaking: the [`PanicGuard`] and the panics of a broken barrier |
+//!
+//! An arrival is one `fetch_add` on the arrival word. The arrival that makes the count reach the
+//! participant count leads: it runs the completion, resets the count and advances the episode in
+//! one compare-exchange, then advances the release word's episode with a Release compare-exchange
+//! and wakes the sleepers, if any. The others spin on the release word and then sleep on it.
+//! docs/design.md carries the whole argument.
+
+mod arrival;
+mod broken;
+mod episode;
+mod state;
+
+pub use arrival::Arrival;
+pub use broken::PanicGuard;
+
+use crate::futex::Futex;
+use crate::primitive::{const_fn_unless_loom, AtomicU64, Ordering};
+use crate::wait::{deadline_after, WaitPolicy};
+use broken::{broken, no_participants};
+use crossbeam_utils::CachePadded;
+use episode::{Arrived, Refused};
+use state::{Arrivals, Released};
+use std::error::Error;
+use std::fmt;
+use std::time::Duration;
+
+/// The completion of a barrier made by [`Barrier::new`]: there is none.
+type NoCompletion = fn();
+
+/// A reusable barrier: `n` threads wait for each other, then all proceed together.
+///
+/// A drop-in replacement for [`std::sync::Barrier`] with the same API and semantics, built from
+/// two atomic words on separate cache lines and a futex instead of a mutex and condition variable.
+/// An episode costs each thread one atomic read-modify-write; the last thread to arrive releases
+/// the others with two more and makes a system call only if some of them are asleep.
+///
+/// Beyond `std`:
+///
+/// - **Split phase**: [`arrive`](Barrier::arrive) now, do other work, [`wait`](Arrival::wait)
+///   later.
+/// - **Completion**: [`with_completion`](Barrier::with_completion) runs a closure once per episode,
+///   on the last thread to arrive, before anyone is released. The type parameter `F` is that
+///   closure's type; a barrier made by [`new`](Barrier::new) is a plain `Barrier`.
+/// - **Leaving**: [`arrive_and_drop`](Barrier::arrive_and_drop) arrives and lowers the participant
+///   count from the next episode on.
+/// - **Timeouts that withdraw**: [`wait_timeout`](Barrier::wait_timeout) takes its arrival back
+///   if the episode is not complete in time, and the others keep waiting for a full set.
+/// - **Broken barriers**: a [`panic_guard`](Barrier::panic_guard) held by each participant breaks
+///   the barrier when that participant panics, so the others panic too instead of waiting for
+///   ever; a panicking completion breaks it as well. See [`is_broken`](Barrier::is_broken).
+///
+/// # Examples
+///
+/// ```
+/// use syncpoint::Barrier;
+/// use std::sync::atomic::{AtomicUsize, Ordering};
+/// use std::thread;
+///
+/// let n = 4;
+/// let barrier = Barrier::new(n);
+/// let arrived = AtomicUsize::new(0);
+/// let leaders = AtomicUsize::new(0);
+/// thread::scope(|s| {
+///     for _ in 0..n {
+///         s.spawn(|| {
+///             arrived.fetch_add(1, Ordering::Relaxed);
+///             if barrier.wait().is_leader() {
+///                 leaders.fetch_add(1, Ordering::Relaxed);
+///             }
+///             // No thread gets here before all have arrived.
+///             assert_eq!(arrived.load(Ordering::Relaxed), n);
+///         });
+///     }
+/// });
+/// assert_eq!(leaders.into_inner(), 1);
+/// ```
+pub struct Barrier<F = NoCompletion> {
+    /// The arrival word, on a cache line of its own.
+    arrivals: CachePadded<AtomicU64>,
+    /// The release word, on a cache line of its own so that waiters spinning on it are not
+    /// disturbed by every arrival.
+    released: CachePadded<Futex>,
+    /// Read only by waiters, after they found they must wait.
+    policy: WaitPolicy,
+    /// Run by each episode's leader; `None` for a barrier made by `new`.
+    completion: Option<F>,
+}
+
+impl Barrier {
+    /// The largest participant count a barrier accepts: 2<sup>16</sup> - 1, the most the arrival
+    /// word's participant field holds.
+    ///
+    /// The arrival word counts arrivals in 20 bits, so up to about a million threads can share
+    /// a barrier (the extra ones beyond its participants wait for later episodes).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use syncpoint::Barrier;
+    ///
+    /// let b = Barrier::new(Barrier::MAX_PARTICIPANTS);
+    /// # let _ = b;
+    /// ```
+    pub const MAX_PARTICIPANTS: usize = Arrivals::MAX_PARTICIPANTS as usize;
+
+    const_fn_unless_loom! {
+        /// Creates a barrier for `n` threads. As with `std::sync::Barrier`, `n == 0` behaves as
+        /// `n == 1`: every `wait` returns at once, as leader.
+        ///
+        /// # Panics
+        ///
+        /// Panics if `n` exceeds [`Barrier::MAX_PARTICIPANTS`].
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// use syncpoint::Barrier;
+        ///
+        /// static START: Barrier = Barrier::new(1);
+        /// assert!(START.wait().is_leader());
+        /// ```
+        #[must_use]
+        pub fn new(n: usize) -> Barrier {
+            Barrier::build(n, None)
+        }
+    }
+}
+
+impl<F: Fn()> Barrier<F> {
+    const_fn_unless_loom! {
+        /// Creates a barrier for `n` threads that runs `f` once per episode: on the last thread to
+        /// arrive, after every arrival, before any waiter is released. Everything `f` writes is
+        /// visible to every participant when its `wait` returns, and everything the participants
+        /// wrote before arriving is visible to `f`.
+        ///
+        /// If `f` panics, the panic propagates from the leader's `wait` and the barrier is broken:
+        /// the other participants panic instead of waiting for a release that will not come.
+        ///
+        /// # Panics
+        ///
+        /// Panics if `n` exceeds [`Barrier::MAX_PARTICIPANTS`].
+        ///
+        /// # Examples
+        ///
+        /// A reduction: each thread adds its partial sum, the completion moves the episode's total
+        /// out, and every thread reads it after the barrier.
+        ///
+        /// ```
+        /// use syncpoint::Barrier;
+        /// use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+        /// use std::thread;
+        ///
+        /// let partial = AtomicU64::new(0);
+        /// let total = AtomicU64::new(0);
+        /// let barrier = Barrier::with_completion(4, || {
+        ///     total.store(partial.swap(0, Relaxed), Relaxed);
+        /// });
+        /// thread::scope(|s| {
+        ///     for t in 1..=4 {
+        ///         let (barrier, partial, total) = (&barrier, &partial, &total);
+        ///         s.spawn(move || {
+        ///             partial.fetch_add(t, Relaxed);
+        ///             barrier.wait();
+        ///             assert_eq!(total.load(Relaxed), 1 + 2 + 3 + 4);
+        ///         });
+        ///     }
+        /// });
+        /// ```
+        #[must_use]
+        pub fn with_completion(n: usize, f: F) -> Barrier<F> {
+            Barrier::build(n, Some(f))
+        }
+    }
+
+    /// Blocks until all `n` threads have called `wait` in this episode, then releases them all.
+    ///
+    /// Exactly one thread per episode, the last to arrive, gets a result whose
+    /// [`is_leader`](BarrierWaitResult::is_leader) is `true`; it runs the completion, if any.
+    /// Everything any participant wrote before calling `wait` is visible to every participant
+    /// after `wait` returns. The barrier is ready for the next episode as soon as the leader
+    /// returns. When more threads than participants share the barrier, the extra ones wait for
+    /// a later episode, as with `std`.
+    ///
+    /// # Panics
+    ///
+    /// Panics if the barrier is broken (a participant panicked while holding a
+    /// [`panic_guard`](Barrier::panic_guard), or the completion panicked) before this episode
+    /// completes, and if every participant has left with
+    /// [`arrive_and_drop`](Barrier::arrive_and_drop).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use syncpoint::Barrier;
+    /// use std::thread;
+    ///
+    /// let barrier = Barrier::new(2);
+    /// thread::scope(|s| {
+    ///     s.spawn(|| for _ in 0..100 { barrier.wait(); });
+    ///     for _ in 0..100 { barrier.wait(); }
+    /// });
+    /// ```
+    #[inline]
+    #[track_caller]
+    pub fn wait(&self) -> BarrierWaitResult {
+        match self.arrive_in(None) {
+            Ok(Arrived::Leader(arrivals)) => self.lead(arrivals),
+            Ok(Arrived::Waiter(arrivals)) => match self.wait_released(arrivals, None) {
+                Ok(()) => BarrierWaitResult { is_leader: false },
+                Err(_) => broken("Barrier::wait"),
+            },
+            Err(Refused::NoParticipants) => no_participants("Barrier::wait"),
+            Err(Refused::Broken | Refused::TimedOut) => broken("Barrier::wait"),
+        }
+    }
+
+    /// Arrives at the barrier without waiting: the split-phase half of [`wait`](Barrier::wait).
+    ///
+    /// The returned [`Arrival`] belongs to this episode; [`Arrival::wait`] blocks until the
+    /// episode is complete and [`Arrival::is_complete`] asks without blocking. In between, the
+    /// thread can do work that does not depend on the other participants, such as the interior
+    /// of a stencil while its halo is still being written. If this arrival completes the episode,
+    /// the completion runs here, and the episode is released before `arrive` returns.
+    ///
+    /// Each participant arrives once per episode: arriving again before the episode of an
+    /// earlier arrival is complete counts the thread twice, so the episode can complete without
+    /// another participant. The barrier cannot tell threads apart, so it cannot detect this.
+    ///
+    /// `arrive` does not block, except for a thread beyond the participant count (more threads
+    /// than participants share the barrier), which first waits for the episode after the full one.
+    ///
+    /// # Panics
+    ///
+    /// Panics if the barrier is broken, and if every participant has left.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use syncpoint::Barrier;
+    /// use std::thread;
+    ///
+    /// let barrier = Barrier::new(2);
+    /// thread::scope(|s| {
+    ///     s.spawn(|| barrier.wait());
+    ///     let arrival = barrier.arrive();
+    ///     let mut local_work = 0u64;
+    ///     while !arrival.is_complete() {
+    ///         local_work += 1; // overlap work with the wait
+    ///     }
+    ///     arrival.wait();
+    /// # let _ = local_work;
+    /// });
+    /// ```
+    #[must_use = "an arrival is waited for with `Arrival::wait`"]
+    #[track_caller]
+    pub fn arrive(&self) -> Arrival<'_, F> {
+        match self.arrive_in(None) {
+            Ok(Arrived::Leader(arrivals)) => {
+                self.lead(arrivals);
+                Arrival::new(self, arrivals, true)
+            }
+            Ok(Arrived::Waiter(arrivals)) => Arrival::new(self, arrivals, false),
+            Err(Refused::NoParticipants) => no_participants("Barrier::arrive"),
+            Err(Refused::Broken | Refused::TimedOut) => broken("Barrier::arrive"),
+        }
+    }
+
+    /// Arrives in this episode and leaves the barrier: from the next episode on, it has one
+    /// participant fewer. Never blocks.
+    ///
+    /// If this completes the episode, this thread leads it (runs the completion and releases the
+    /// others) and the result's [`is_leader`](BarrierWaitResult::is_leader) is `true`, so code
+    /// that gives the leader a serial step can run it here too. Dropping the last participant is allowed: that thread completes the episode,
+    /// and the barrier is left with no participants, where [`wait`](Barrier::wait),
+    /// [`arrive`](Barrier::arrive) and [`wait_timeout`](Barrier::wait_timeout) panic rather
+    /// than block for ever. On a broken barrier it does nothing.
+    ///
+    /// # Panics
+    ///
+    /// Panics if every participant has already left.
+    ///
+    /// # Examples
+    ///
+    /// A worker that runs out of work leaves; the others go on without it.
+    ///
+    /// ```
+    /// use syncpoint::Barrier;
+    /// use std::thread;
+    ///
+    /// let barrier = Barrier::new(3);
+    /// thread::scope(|s| {
+    ///     s.spawn(|| {
+    ///         barrier.arrive_and_drop();
+    ///     });
+    ///     for _ in 0..2 {
+    ///         s.spawn(|| for _ in 0..10 { barrier.wait(); });
+    ///     }
+    /// });
+    /// assert_eq!(barrier.participants(), 2);
+    /// ```
+    #[track_caller]
+    pub fn arrive_and_drop(&self) -> BarrierWaitResult {
+        match self.drop_participant() {
+            Ok(result) => result,
+            Err(_) => {
+                panic!("Barrier::arrive_and_drop: every participant has already left the barrier")
+            }
+        }
+    }
+
+    /// Like [`wait`](Barrier::wait), but gives up after `timeout`: if the episode is not complete
+    /// by then, this thread's arrival is withdrawn and the others keep waiting for a full set, as
+    /// if it had never arrived.
+    ///
+    /// Returns `Ok` when the episode completed (also when it completed while the timeout
+    /// expired: then the arrival was part of it and is not withdrawn), and
+    /// [`BarrierWaitError::TimedOut`] when the arrival was withdrawn; never both. A timeout too
+    /// large to represent as a deadline waits for ever.
+    ///
+    /// # Errors
+    ///
+    /// [`BarrierWaitError::TimedOut`] as above; [`BarrierWaitError::Broken`] if the barrier is
+    /// broken before the episode completes.
+    ///
+    /// # Panics
+    ///
+    /// Panics if every participant has left with [`arrive_and_drop`](Barrier::arrive_and_drop).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use syncpoint::{Barrier, BarrierWaitError};
+    /// use std::time::Duration;
+    ///
+    /// let barrier = Barrier::new(2);
+    /// // Nobody else arrives: the arrival is withdrawn...
+    /// assert_eq!(
+    ///     barrier.wait_timeout(Duration::from_millis(1)),
+    ///     Err(BarrierWaitError::TimedOut)
+    /// );
+    /// // ...so the barrier still waits for two.
+    /// std::thread::scope(|s| {
+    ///     s.spawn(|| barrier.wait());
+    ///     assert!(barrier.wait_timeout(Duration::from_secs(60)).is_ok());
+    /// });
+    /// ```
+    #[track_caller]
+    pub fn wait_timeout(&self, timeout: Duration) -> Result<BarrierWaitResult, BarrierWaitError> {
+        let deadline = deadline_after(timeout);
+        let arrivals = match self.arrive_in(deadline) {
+            Ok(Arrived::Leader(arrivals)) => return Ok(self.lead(arrivals)),
+            Ok(Arrived::Waiter(arrivals)) => arrivals,
+            Err(Refused::NoParticipants) => no_participants("Barrier::wait_timeout"),
+            Err(Refused::Broken) => return Err(BarrierWaitError::Broken),
+            Err(Refused::TimedOut) => return Err(BarrierWaitError::TimedOut),
+        };
+        match self.wait_released(arrivals, deadline) {
+            Ok(()) => Ok(BarrierWaitResult { is_leader: false }),
+            Err(BarrierWaitError::TimedOut) => self.withdraw(arrivals),
+            Err(broken) => Err(broken),
+        }
+    }
+}
+
+impl<F> Barrier<F> {
+    const_fn_unless_loom! {
+        fn build(n: usize, completion: Option<F>) -> Barrier<F> {
+            assert!(
+                n <= Barrier::MAX_PARTICIPANTS,
+                "Barrier::new: more participants than Barrier::MAX_PARTICIPANTS"
+            );
+            let participants = if n == 0 { 1 } else { n as u32 };
+            Barrier {
+                arrivals: CachePadded::new(AtomicU64::new(Arrivals::new(participants).bits())),
+                released: CachePadded::new(Futex::new(Released::INITIAL)),
+                policy: WaitPolicy::Adaptive,
+                completion,
+            }
+        }
+    }
+
+    const_fn_unless_loom! {
+        /// Sets how threads wait for the others: see [`WaitPolicy`]. The default,
+        /// [`WaitPolicy::Adaptive`], spins only while there are cores to spare for the threads
+        /// still to arrive.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// use syncpoint::{Barrier, WaitPolicy};
+        ///
+        /// // Many more threads than cores: sleep at once.
+        /// static BARRIER: Barrier = Barrier::new(64).with_wait_policy(WaitPolicy::Passive);
+        /// assert_eq!(BARRIER.wait_policy(), WaitPolicy::Passive);
+        /// ```
+        #[must_use]
+        pub fn with_wait_policy(self, policy: WaitPolicy) -> Barrier<F> {
+            // A field assignment, not `Barrier { policy, ..self }`: a const fn may not drop the
+            // rest of a `Barrier<F>`, and here nothing is dropped.
+            let mut barrier = self;
+            barrier.policy = policy;
+            barrier
+        }
+    }
+
+    /// Returns the barrier's [`WaitPolicy`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use syncpoint::{Barrier, WaitPolicy};
+    ///
+    /// assert_eq!(Barrier::new(2).wait_policy(), WaitPolicy::Adaptive);
+    /// ```
+    #[must_use]
+    pub fn wait_policy(&self) -> WaitPolicy {
+        self.policy
+    }
+
+    /// Returns the number of arrivals that complete the open episode: `n` from construction,
+    /// less the participants that have left with [`arrive_and_drop`](Barrier::arrive_and_drop).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use syncpoint::Barrier;
+    ///
+    /// let barrier = Barrier::new(3);
+    /// barrier.arrive_and_drop();
+    /// assert_eq!(barrier.participants(), 2);
+    /// ```
+    #[must_use]
+    pub fn participants(&self) -> usize {
+        // Relaxed: a snapshot, which orders nothing.
+        Arrivals::from_bits(self.arrivals.load(Ordering::Relaxed)).participants() as usize
+    }
+
+    /// Returns a guard that breaks the barrier if it is dropped while its thread panics.
+    ///
+    /// Hold one at the top of each participant's work. If the participant panics before it
+    /// arrives, the others would otherwise wait for it for ever; with the guard, their waits
+    /// panic with "the barrier is broken: a participant panicked", so a [`std::thread::scope`]
+    /// or a thread pool sees the failure instead of hanging.
+    ///
+    /// A broken barrier stays broken: there is no reset, because a barrier shared by running
+    /// threads cannot know which of them have seen it broken. Make a new one (construction is
+    /// two stores, and `Barrier::new` is `const`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use syncpoint::Barrier;
+    /// use std::thread;
+    ///
+    /// let barrier = Barrier::new(2);
+    /// let result = std::panic::catch_unwind(|| {
+    ///     thread::scope(|s| {
+    ///         s.spawn(|| {
+    ///             let _guard = barrier.panic_guard();
+    ///             panic!("this worker fails before it arrives");
+    ///         });
+    ///         barrier.wait(); // panics instead of hanging
+    ///     })
+    /// });
+    /// assert!(result.is_err());
+    /// assert!(barrier.is_broken());
+    /// ```
+    #[must_use = "the guard breaks the barrier only if it is held while the thread panics"]
+    pub fn panic_guard(&self) -> PanicGuard<'_, F> {
+        PanicGuard::new(self)
+    }
+
+    /// Returns whether the barrier is broken: a participant panicked while holding a
+    /// [`panic_guard`](Barrier::panic_guard), or a completion panicked.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use syncpoint::Barrier;
+    ///
+    /// let barrier = Barrier::new(2);
+    /// assert!(!barrier.is_broken());
+    /// ```
+    #[must_use]
+    pub fn is_broken(&self) -> bool {
+        // Relaxed: the flag carries no data (see `set_broken`).
+        Released::from_bits(self.released.load(Ordering::Relaxed)).is_broken()
+    }
+
+    /// What a [`PanicGuard`] does when its thread panics, for the loom models: loom cannot run a
+    /// panicking thread's destructors (its model mutex poisons), so they break the barrier here.
+    #[cfg(loom)]
+    #[doc(hidden)]
+    pub fn break_for_loom(&self) {
+        self.set_broken();
+    }
+}
+
+impl<F> fmt::Debug for Barrier<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Barrier")
+            .field("participants", &self.participants())
+            .field("is_broken", &self.is_broken())
+            .finish_non_exhaustive()
+    }
+}
+
+/// What [`Barrier::wait`] returns: whether this thread was the episode's leader.
+///
+/// # Examples
+///
+/// ```
+/// use syncpoint::Barrier;
+///
+/// let barrier = Barrier::new(1);
+/// let result = barrier.wait();
+/// assert!(result.is_leader());
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct BarrierWaitResult {
+    pub(crate) is_leader: bool,
+}
+
+impl BarrierWaitResult {
+    /// Returns `true` for exactly one thread per episode: the last to arrive.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use syncpoint::Barrier;
+    /// use std::thread;
+    ///
+    /// let barrier = Barrier::new(2);
+    /// let leaders = thread::scope(|s| {
+    ///     let other = s.spawn(|| barrier.wait().is_leader());
+    ///     let me = barrier.wait().is_leader();
+    ///     me as u32 + other.join().unwrap() as u32
+    /// });
+    /// assert_eq!(leaders, 1);
+    /// ```
+    #[must_use]
+    pub fn is_leader(&self) -> bool {
+        self.is_leader
+    }
+}
+
+impl fmt::Debug for BarrierWaitResult {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BarrierWaitResult")
+            .field("is_leader", &self.is_leader)
+            .finish()
+    }
+}
+
+/// Why [`Barrier::wait_timeout`] returned without passing the barrier.
+///
+/// # Examples
+///
+/// ```
+/// use syncpoint::{Barrier, BarrierWaitError};
+/// use std::time::Duration;
+///
+/// let barrier = Barrier::new(2);
+/// let error = barrier.wait_timeout(Duration::ZERO).unwrap_err();
+/// assert_eq!(error, BarrierWaitError::TimedOut);
+/// assert_eq!(error.to_string(), "the barrier wait timed out; the arrival was withdrawn");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BarrierWaitError {
+    /// The episode did not complete in time; the arrival was withdrawn.
+    TimedOut,
+    /// The barrier is broken: a participant panicked.
+    Broken,
+}
+
+impl fmt::Display for BarrierWaitError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            BarrierWaitError::TimedOut => "the barrier wait timed out; the arrival was withdrawn",
+            BarrierWaitError::Broken => "the barrier is broken: a participant panicked",
+        })
+    }
+}
+
+impl Error for BarrierWaitError {}

@@ -1,0 +1,116 @@
+//! The futex: a 32-bit atomic word that threads sleep on, and the crate's sleep protocol.
+//!
+//! | file | what it holds |
+//! |---|---|
+//! | `mod.rs` | [`Futex`] and the sleep protocol below |
+//! | `os.rs` | the operating system's futex: untimed waits and wakes through atomic-wait |
+//! | `linux.rs` | the timed wait on Linux and Android (rustix) |
+//! | `poll.rs` | the timed wait elsewhere: polling with a back-off |
+//! | `loom.rs` | the loom model of the futex, used under `--cfg loom` |
+//!
+//! # The sleep protocol
+//!
+//! Bit 31 of a futex word, [`SLEEPERS`], means "a thread may be asleep on this word". A thread
+//! that must wait marks the word with [`Futex::mark_sleepers`], a compare-exchange on exactly the
+//! value it observed, and sleeps only while the word still holds the marked value. A thread that
+//! lets the sleepers proceed clears `SLEEPERS` in the same read-modify-write that changes the
+//! state, and calls [`Futex::wake_all_if_sleepers`] with the value it replaced. Because the bit and
+//! the state are one word, the word's modification order decides every race: either the waker's
+//! read-modify-write comes first (the sleeper's compare-exchange or the kernel's value check fails,
+//! and it looks again) or the sleeper's does (the waker sees the bit and wakes it). No ordering
+//! stronger than Relaxed is needed for the bit itself; see docs/design.md.
+
+use crate::primitive::{const_fn_unless_loom, AtomicU32, Ordering};
+use core::ops::Deref;
+use std::time::Instant;
+
+#[cfg(not(loom))]
+#[path = "os.rs"]
+mod backend;
+
+#[cfg(loom)]
+#[path = "loom.rs"]
+mod backend;
+
+/// Bit 31 of a futex word: a thread may be asleep on this word (or about to sleep on it).
+///
+/// Set only by [`Futex::mark_sleepers`]; cleared only by a read-modify-write that lets the
+/// sleepers proceed, which must then call [`Futex::wake_all_if_sleepers`].
+pub(crate) const SLEEPERS: u32 = 1 << 31;
+
+/// A 32-bit atomic word that threads can sleep on.
+///
+/// Dereferences to its [`AtomicU32`] for the state transitions; adds the sleep and wake halves of
+/// the protocol described in the module docs.
+pub(crate) struct Futex {
+    word: AtomicU32,
+    /// Where sleepers wait: the kernel's queue (nothing to keep here), or loom's model of it.
+    queue: backend::Queue,
+}
+
+impl Deref for Futex {
+    type Target = AtomicU32;
+
+    #[inline]
+    fn deref(&self) -> &AtomicU32 {
+        &self.word
+    }
+}
+
+/// What ended a [`Futex::sleep`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Woken {
+    /// A wake, a change of the word, or a spurious return: look at the state again.
+    Recheck,
+    /// The deadline has passed (no sooner than it, by [`Instant::now`]).
+    TimedOut,
+}
+
+impl Futex {
+    const_fn_unless_loom! {
+        pub(crate) fn new(value: u32) -> Futex {
+            Futex {
+                word: AtomicU32::new(value),
+                queue: backend::Queue::new(),
+            }
+        }
+    }
+
+    /// Marks the word with [`SLEEPERS`] because the caller observed `observed` and cannot proceed
+    /// on it. Returns the value to sleep on, or `None` if the word changed (look again).
+    #[inline]
+    pub(crate) fn mark_sleepers(&self, observed: u32) -> Option<u32> {
+        let marked = observed | SLEEPERS;
+        // Relaxed: the bit is read only by the waker's read-modify-write on this same word, which
+        // sees it or makes this exchange fail (one modification order); the caller's own ordering
+        // comes from its Acquire look after waking.
+        (observed == marked
+            || self
+                .word
+                .compare_exchange(observed, marked, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok())
+        .then_some(marked)
+    }
+
+    /// Sleeps while the word holds `expected`, until woken or until `deadline` (`None`: no
+    /// deadline). May return spuriously; the caller looks at the state again.
+    #[cold]
+    pub(crate) fn sleep(&self, expected: u32, deadline: Option<Instant>) -> Woken {
+        match deadline {
+            None => {
+                self.queue.wait(&self.word, expected);
+                Woken::Recheck
+            }
+            Some(deadline) => self.queue.wait_until(&self.word, expected, deadline),
+        }
+    }
+
+    /// Wakes every sleeper if `previous`, the value a read-modify-write just replaced, had
+    /// [`SLEEPERS`] set. The caller's read-modify-write must have cleared the bit.
+    #[inline]
+    pub(crate) fn wake_all_if_sleepers(&self, previous: u32) {
+        if previous & SLEEPERS != 0 {
+            self.queue.wake_all(&self.word);
+        }
+    }
+}

@@ -1,0 +1,34 @@
+//! The atomics shim: std's atomics, or loom's under `--cfg loom`, picked in this one place.
+//!
+//! Like tokio's `src/loom/` and crossbeam-utils' `primitive` module. The primitives take their
+//! atomic types, fences and `Ordering` from here and from nowhere else, so the loom models in
+//! `loom-tests/` check the very code that ships.
+
+#[cfg(not(loom))]
+pub(crate) use core::sync::atomic::{fence, AtomicU32, AtomicU64, Ordering};
+#[cfg(loom)]
+pub(crate) use loom::sync::atomic::{fence, AtomicU32, AtomicU64, Ordering};
+
+/// Defines `$vis const fn` normally and a plain `$vis fn` under loom, whose atomics and futex model
+/// cannot be built in a const context. One body, two signatures.
+macro_rules! const_fn_unless_loom {
+    ($(#[$attr:meta])* $vis:vis fn $name:ident($self:tt, $($arg:ident: $ty:ty),* $(,)?) -> $ret:ty $body:block) => {
+        $(#[$attr])*
+        #[cfg(not(loom))]
+        $vis const fn $name($self, $($arg: $ty),*) -> $ret $body
+
+        $(#[$attr])*
+        #[cfg(loom)]
+        $vis fn $name($self, $($arg: $ty),*) -> $ret $body
+    };
+    ($(#[$attr:meta])* $vis:vis fn $name:ident($($arg:ident: $ty:ty),* $(,)?) -> $ret:ty $body:block) => {
+        $(#[$attr])*
+        #[cfg(not(loom))]
+        $vis const fn $name($($arg: $ty),*) -> $ret $body
+
+        $(#[$attr])*
+        #[cfg(loom)]
+        $vis fn $name($($arg: $ty),*) -> $ret $body
+    };
+}
+pub(crate) use const_fn_unless_loom;

@@ -1,0 +1,98 @@
+//! Waiting: the crate's one wait loop, the public [`WaitPolicy`] and the spin it chooses.
+//!
+//! | file | what it holds |
+//! |---|---|
+//! | `mod.rs` | [`wait`], the loop every primitive waits in, and [`deadline_after`] |
+//! | `policy.rs` | the public [`WaitPolicy`] |
+//! | `spin.rs` | [`Spin`], the spin (or yield) before a sleep, as the policy says |
+//! | `no_spin.rs` | the spin under `--cfg loom`: none |
+
+use crate::futex::{Futex, Woken};
+use crate::primitive::Ordering;
+use std::time::{Duration, Instant};
+
+mod policy;
+#[cfg_attr(loom, path = "no_spin.rs")]
+mod spin;
+
+pub use policy::WaitPolicy;
+use spin::Spin;
+
+/// A waiting thread's side of [`wait`]: when it can proceed, and how it says that it sleeps.
+///
+/// A closure `FnMut(u32) -> Option<T>` is a waiter whose condition lives in the futex word (or is
+/// read beside it) and that announces its sleep with [`Futex::mark_sleepers`].
+pub(crate) trait Waiter {
+    /// What the wait returns when the thread can proceed.
+    type Output;
+
+    /// Decides, on `observed` (the futex word, just loaded with Acquire) and whatever else the
+    /// primitive reads, whether this thread can proceed now; `None` to keep waiting.
+    fn ready(&mut self, observed: u32) -> Option<Self::Output>;
+
+    /// The thread is about to sleep on `observed`: announce it to the wakers, and return the value
+    /// to sleep on, or `None` to look again at once (the state changed meanwhile).
+    ///
+    /// It must never return a value on which this thread could proceed: a thread asleep on such
+    /// a value waits for a wake that nobody owes it. The default, [`Futex::mark_sleepers`], is
+    /// right for a `ready` that decided on `observed` itself; a `ready` that re-reads the state
+    /// must judge `observed` here again.
+    fn announce(&mut self, futex: &Futex, observed: u32) -> Option<u32> {
+        futex.mark_sleepers(observed)
+    }
+}
+
+impl<T, F: FnMut(u32) -> Option<T>> Waiter for F {
+    type Output = T;
+
+    #[inline]
+    fn ready(&mut self, observed: u32) -> Option<T> {
+        self(observed)
+    }
+}
+
+/// The deadline passed before the waiter could proceed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct TimedOut;
+
+/// The crate's one wait loop, shaped like std's `Condvar::wait_while`: look, then spin or sleep
+/// on the value looked at, until `waiter` can proceed or `deadline` (`None`: none) passes.
+///
+/// `policy` and `waiters` (how many threads may wait on the primitive together; 1 when unknown)
+/// choose the spin. After a timed-out sleep the waiter gets one last look, so a change that came
+/// with the deadline wins; a timeout is reported no sooner than the deadline.
+pub(crate) fn wait<W: Waiter>(
+    futex: &Futex,
+    policy: WaitPolicy,
+    waiters: usize,
+    deadline: Option<Instant>,
+    mut waiter: W,
+) -> Result<W::Output, TimedOut> {
+    let mut spin = Spin::new(policy, waiters, deadline);
+    loop {
+        // Acquire: the waiter decides on this value; each primitive names the Release that it
+        // pairs with (docs/design.md, "Release/Acquire pairs").
+        let observed = futex.load(Ordering::Acquire);
+        if let Some(output) = waiter.ready(observed) {
+            return Ok(output);
+        }
+        if spin.spin() {
+            continue;
+        }
+        let Some(expected) = waiter.announce(futex, observed) else {
+            continue;
+        };
+        if futex.sleep(expected, deadline) == Woken::TimedOut {
+            // The last look. Acquire: as above.
+            let observed = futex.load(Ordering::Acquire);
+            return waiter.ready(observed).ok_or(TimedOut);
+        }
+    }
+}
+
+/// Converts a timeout into a deadline; `None` (no deadline) where `now + timeout` overflows
+/// `Instant`, so `Duration::MAX` means "wait for ever" rather than a panic.
+#[inline]
+pub(crate) fn deadline_after(timeout: Duration) -> Option<Instant> {
+    Instant::now().checked_add(timeout)
+}

@@ -1,0 +1,194 @@
+//! The spin before a sleep, as the [`WaitPolicy`] says (docs/design.md, "Waiting").
+
+use super::WaitPolicy;
+use std::cell::Cell;
+use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+/// The longest adaptive spin: about one futex sleep and wake-up on the machines measured
+/// (docs/benchmarks.md), beyond which sleeping is cheaper than spinning on.
+const ADAPTIVE_SPIN_MAX_NS: u32 = 16_000;
+/// The shortest adaptive spin, after repeated failures: still enough for a partner that is
+/// running on another core to arrive.
+const ADAPTIVE_SPIN_MIN_NS: u32 = 1_000;
+/// The active spin.
+const ACTIVE_SPIN_NS: u32 = 1_000_000;
+/// Spins before any bookkeeping: about 1.5 µs of `spin_loop` hints on this machine class
+/// (24 ns each), enough for a partner running on another core.
+const FREE_SPINS: u32 = 64;
+/// Yields before sleeping when the waiters alone fill the cores.
+const YIELDS: u32 = 8;
+/// Spin-loop hints between two readings of the clock.
+const SPINS_PER_CLOCK_CHECK: u32 = 16;
+
+/// Threads spinning in any syncpoint primitive now. Relaxed throughout: a heuristic that orders
+/// nothing. (std's atomics, not the shim's: the spin is not compiled under loom.)
+static SPINNERS: AtomicUsize = AtomicUsize::new(0);
+/// The number of cores, read once; 0 until then. Relaxed: a cache of a constant.
+static CORES: AtomicU32 = AtomicU32::new(0);
+
+thread_local! {
+    /// This thread's adaptive spin budget in ns: halved after a spin that ended in a sleep,
+    /// doubled after one that succeeded.
+    static BUDGET_NS: Cell<u32> = const { Cell::new(ADAPTIVE_SPIN_MAX_NS) };
+}
+
+fn cores() -> usize {
+    match CORES.load(Ordering::Relaxed) {
+        0 => {
+            let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+            let cores = u32::try_from(cores).unwrap_or(u32::MAX);
+            CORES.store(cores, Ordering::Relaxed);
+            cores as usize
+        }
+        cores => cores as usize,
+    }
+}
+
+/// The spin before a sleep: a waiter calls [`spin`](Spin::spin) between two looks at its
+/// condition until it returns `false`, then sleeps.
+pub(crate) struct Spin {
+    state: SpinState,
+    /// The caller's own deadline, if any: a timed wait never spins past it.
+    until: Option<Instant>,
+}
+
+enum SpinState {
+    /// Not started: the policy and the number of threads that may wait together.
+    Idle(WaitPolicy, usize),
+    /// The first spins, `left` more: no bookkeeping and no clock. Most waits for a thread that is
+    /// running on another core end here.
+    Free { policy: WaitPolicy, left: u32 },
+    /// Spinning, counted in `SPINNERS`, until `deadline`.
+    Spinning {
+        adaptive: bool,
+        deadline: Instant,
+        spins: u32,
+    },
+    /// The waiters fill the cores: give the core to a thread yet to arrive, `left` times more.
+    Yielding { left: u32 },
+    /// Done spinning: sleep from now on.
+    Spent,
+}
+
+impl Spin {
+    /// A spin for a thread waiting under `policy` among up to `waiters` threads that may wait on
+    /// the same primitive at once (pass 1 when unknown), until `until` at the latest (the timed
+    /// wait's deadline; `None` for an untimed wait).
+    #[inline]
+    pub(crate) fn new(policy: WaitPolicy, waiters: usize, until: Option<Instant>) -> Spin {
+        Spin {
+            state: SpinState::Idle(policy, waiters),
+            until,
+        }
+    }
+
+    /// Spends one step of the spin and returns `true`, or returns `false` once the caller should
+    /// sleep. A caller that gets `true` looks at its condition again and calls again.
+    #[inline]
+    pub(crate) fn spin(&mut self) -> bool {
+        match &mut self.state {
+            SpinState::Spinning {
+                deadline, spins, ..
+            } => {
+                *spins += 1;
+                if *spins % SPINS_PER_CLOCK_CHECK != 0 || Instant::now() < *deadline {
+                    core::hint::spin_loop();
+                    return true;
+                }
+                self.finish(false);
+                false
+            }
+            SpinState::Free { left: 0, policy } => {
+                let policy = *policy;
+                self.register(policy)
+            }
+            SpinState::Free { left, .. } => {
+                *left -= 1;
+                core::hint::spin_loop();
+                true
+            }
+            SpinState::Idle(..) => self.start(),
+            SpinState::Yielding { left: 0 } => false,
+            SpinState::Yielding { left } => {
+                *left -= 1;
+                std::thread::yield_now();
+                true
+            }
+            SpinState::Spent => false,
+        }
+    }
+
+    /// Chooses between spinning, yielding and sleeping at once.
+    #[cold]
+    fn start(&mut self) -> bool {
+        let SpinState::Idle(policy, waiters) = self.state else {
+            unreachable!("start is called on an idle spin only")
+        };
+        self.state = match policy {
+            WaitPolicy::Passive => SpinState::Spent,
+            // Spinning pays only while the thread being waited for can run. When the waiters
+            // alone fill the cores, the core is better given to a thread still to arrive: a few
+            // yields, measured 5 to 15 times cheaper than sleeping at once (docs/benchmarks.md).
+            WaitPolicy::Adaptive if waiters >= cores() => SpinState::Yielding { left: YIELDS },
+            WaitPolicy::Adaptive | WaitPolicy::Active => SpinState::Free {
+                policy,
+                left: FREE_SPINS,
+            },
+        };
+        self.spin()
+    }
+
+    /// After the free spins: register as a spinner and spin on against the clock, or sleep.
+    #[cold]
+    fn register(&mut self, policy: WaitPolicy) -> bool {
+        let spinners = SPINNERS.fetch_add(1, Ordering::Relaxed) + 1;
+        let budget_ns = match policy {
+            WaitPolicy::Active => ACTIVE_SPIN_NS,
+            // Leave at least one core to the threads being waited for.
+            _ if spinners >= cores() => {
+                SPINNERS.fetch_sub(1, Ordering::Relaxed);
+                self.state = SpinState::Spent;
+                return false;
+            }
+            _ => BUDGET_NS.with(Cell::get),
+        };
+        let end = Instant::now() + Duration::from_nanos(budget_ns.into());
+        self.state = SpinState::Spinning {
+            adaptive: policy == WaitPolicy::Adaptive,
+            deadline: self.until.map_or(end, |until| until.min(end)),
+            spins: 0,
+        };
+        core::hint::spin_loop();
+        true
+    }
+
+    /// Ends a spin that `succeeded` (the condition came true) or failed (the caller will sleep),
+    /// adapting this thread's budget.
+    fn finish(&mut self, succeeded: bool) {
+        if let SpinState::Spinning { adaptive, .. } = self.state {
+            SPINNERS.fetch_sub(1, Ordering::Relaxed);
+            if adaptive {
+                BUDGET_NS.with(|budget| {
+                    let next = if succeeded {
+                        budget.get().saturating_mul(2).min(ADAPTIVE_SPIN_MAX_NS)
+                    } else {
+                        (budget.get() / 2).max(ADAPTIVE_SPIN_MIN_NS)
+                    };
+                    budget.set(next);
+                });
+            }
+        }
+        self.state = SpinState::Spent;
+    }
+}
+
+impl Drop for Spin {
+    /// A spin dropped while spinning ended because the condition came true.
+    #[inline]
+    fn drop(&mut self) {
+        if matches!(self.state, SpinState::Spinning { .. }) {
+            self.finish(true);
+        }
+    }
+}
