@@ -3,19 +3,27 @@
 
 For every Acquire, Release, AcqRel or SeqCst ordering in the code of the primitives below, it builds
 a mutant with that one ordering weakened to Relaxed (an Acquire fence is deleted instead), and for
-every wake call a mutant without that call; EXTRA adds hand-written mutants of logic the automatic
-ones do not reach. It runs the loom models of the mutated primitive against
-each mutant, one at a time, in a scratch copy of the workspace; a mutant that no loom model kills
-then faces the primitive's std-thread tests (tests/<name>.rs, plus the soak test for the
-barrier). It prints which mutants were killed, and by what, and which survived. An unmutated baseline must pass first, or nothing is proven.
+every wake call a mutant without that call; HAND_WRITTEN adds mutants of logic the automatic ones
+do not reach. It runs the loom models of the mutated primitive against each mutant, one at a time,
+in a scratch copy of the workspace; a mutant that no loom model kills then faces the primitive's
+std-thread tests. It prints which mutants were killed, and by what, and which survived. An
+unmutated baseline must pass first, or nothing is proven.
+
+A mutant never vanishes silently. Each one has a name that does not depend on formatting (its file,
+the function it is in, what it changes, and which occurrence in that function), and EXPECTED lists
+them all: a mutant that no longer applies, or a new one that nobody listed, fails the run before any
+model is built. Hand-written mutants are found by their code with any whitespace between tokens,
+and must be found exactly once.
 
 Exit status: 0 when every mutant is killed or is listed in ARGUED (a weakening that is argued
 correct in docs/testing.md); 1 otherwise.
 
-    python3 loom-tests/mutants.py            # all primitives
-    python3 loom-tests/mutants.py latch      # one of them
+    python3 loom-tests/mutants.py            # every primitive
+    python3 loom-tests/mutants.py latch      # the mutants whose models include latch's
+    python3 loom-tests/mutants.py --list     # the mutants' names, and the check against EXPECTED
 """
 
+import glob
 import os
 import re
 import shutil
@@ -26,73 +34,115 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
-# Source file -> the loom test file (loom-tests/tests/<name>.rs) that models it.
-PRIMITIVES = {
-    "src/semaphore.rs": "semaphore",
-    "src/latch.rs": "latch",
-    "src/barrier.rs": "barrier",
-}
-
-# Source file -> its std-thread test files (tests/<name>.rs), run against loom's survivors.
-STD_TESTS = {
-    "src/semaphore.rs": ["semaphore"],
-    "src/latch.rs": ["latch"],
-    "src/barrier.rs": ["barrier", "soak"],
-}
+# Source files (globs) -> the loom test files (loom-tests/tests/<name>.rs) that model them, and
+# the std-thread test files (tests/<name>.rs) run against loom's survivors. The wait loop and the
+# futex serve every primitive, so every model faces their mutants.
+PRIMITIVES = [
+    (["src/semaphore.rs"], ["semaphore"], ["semaphore"]),
+    (["src/latch.rs"], ["latch"], ["latch"]),
+    (["src/barrier/*.rs"], ["barrier"], ["barrier", "soak"]),
+    (["src/wait/mod.rs", "src/futex/mod.rs"], ["semaphore", "latch", "barrier"],
+     ["semaphore", "latch", "barrier"]),
+]
 
 # A hang in the std tests kills the mutant too; they take seconds when nothing hangs.
 STD_TIMEOUT_S = 120
+TIMEOUT_S = 600
 
-# (file, the mutated line's code with whitespace collapsed, mutation) -> why the weaker form is
-# correct. Keep the argument in docs/testing.md too.
+# Mutant name -> why the weaker form is correct. Keep the argument in docs/testing.md too.
 ARGUED = {}
+
+# Hand-written mutants for logic the automatic ones do not reach: (file, function, code,
+# replacement, what the mutant breaks). `code` is matched with any whitespace between its tokens.
+HAND_WRITTEN = [
+    ("src/barrier/episode.rs", "release",
+     "Err(actual) if Released::from_bits(actual).episode() == episode =>",
+     "Err(actual) if true =>",
+     "leader releases whatever episode the release word shows"),
+    ("src/barrier/episode.rs", "release",
+     ".wait_episode(Released::previous(episode), 0, None)",
+     ".wait_episode(episode, 0, None)",
+     "leader waits for its own episode instead of the previous"),
+    ("src/barrier/state.rs", "reset",
+     "(self.0 & !Arrivals::COUNT)",
+     "(self.0 - u64::from(self.count().min(self.participants())))",
+     "reset keeps arrivals into the full episode (they arrive twice)"),
+    ("src/barrier/episode.rs", "withdraw",
+     "if current.episode() != episode || current.is_full() {",
+     "if current.episode() != episode {",
+     "withdraw from an episode that is already complete"),
+    ("src/barrier/episode.rs", "drop_participant",
+     "if current.count() + 1 == current.participants() {",
+     "if false {",
+     "a drop that completes the episode does not lead it"),
+    ("src/semaphore.rs", "announce",
+     "if observed & PERMITS >= self.n { return None; }",
+     "",
+     "sleep on a value that holds enough permits"),
+]
+
+# Every mutant, by name. Regenerate with --list after a change that adds or removes an ordering
+# or a wake, and say in the commit why the list changed.
+EXPECTED = """
+src/barrier/broken.rs::set_broken: delete self.released.wake_all_if_sleepers(previous)
+src/barrier/episode.rs::arrive_in: Ordering::Release -> Relaxed
+src/barrier/episode.rs::drop_participant: Ordering::Release -> Relaxed
+src/barrier/episode.rs::drop_participant: hand-written: a drop that completes the episode does not lead it
+src/barrier/episode.rs::lead: Ordering::Release -> Relaxed
+src/barrier/episode.rs::lead: delete fence(Ordering::Acquire);
+src/barrier/episode.rs::release: Ordering::Release -> Relaxed
+src/barrier/episode.rs::release: delete self.released.wake_all_if_sleepers(previous)
+src/barrier/episode.rs::release: hand-written: leader releases whatever episode the release word shows
+src/barrier/episode.rs::release: hand-written: leader waits for its own episode instead of the previous
+src/barrier/episode.rs::withdraw: hand-written: withdraw from an episode that is already complete
+src/barrier/state.rs::reset: hand-written: reset keeps arrivals into the full episode (they arrive twice)
+src/barrier/arrival.rs::is_complete: Ordering::Acquire -> Relaxed
+src/latch.rs::count_down_by: Ordering::Release -> Relaxed
+src/latch.rs::count_down_by: delete self.state.wake_all_if_sleepers(previous)
+src/latch.rs::try_wait: Ordering::Acquire -> Relaxed
+src/semaphore.rs::announce: hand-written: sleep on a value that holds enough permits
+src/semaphore.rs::release_many: Ordering::Release -> Relaxed
+src/semaphore.rs::release_many: delete self.state.wake_all_if_sleepers(previous)
+src/semaphore.rs::take: Ordering::Acquire -> Relaxed
+src/wait/mod.rs::wait: Ordering::Acquire -> Relaxed
+src/wait/mod.rs::wait: Ordering::Acquire -> Relaxed #2
+"""
 
 ORDERING = re.compile(r"Ordering::(Acquire|Release|AcqRel|SeqCst)")
 FENCE = re.compile(r"fence\(Ordering::\w+\);")
 WAKE = re.compile(r"(?:\w+\.)+wake_all(?:_if_sleepers)?\((\w*)\)")
-
-# Hand-written mutants for logic the automatic ones do not reach: (file, exact code, replacement,
-# what the mutant breaks).
-EXTRA = [
-    (
-        "src/barrier.rs",
-        "Err(actual) if actual & EPISODE == episode => current = actual,",
-        "Err(actual) => current = actual,",
-        "leader releases whatever episode the release word shows",
-    ),
-    (
-        "src/barrier.rs",
-        "let previous = episode.wrapping_sub(1) & EPISODE;",
-        "let previous = episode;",
-        "leader waits for its own episode instead of the previous",
-    ),
-    (
-        "src/barrier.rs",
-        "(self.0 & !COUNT).wrapping_add(GENERATION_ONE)",
-        "(self.0 - (self.0 & COUNT).min(self.participants() as u64)).wrapping_add(GENERATION_ONE)",
-        "reset keeps arrivals into the full episode (they arrive twice)",
-    ),
-    (
-        "src/barrier.rs",
-        "if now.episode() != episode || now.is_full() {",
-        "if now.episode() != episode {",
-        "withdraw from an episode that is already complete",
-    ),
-    (
-        "src/barrier.rs",
-        "if before.count() + 1 == before.participants() {",
-        "if false {",
-        "a drop that completes the episode does not lead it",
-    ),
-]
-
-TIMEOUT_S = 600
+FN = re.compile(r"^\s*(?:pub(?:\([\w:]+\))?\s+)?(?:const\s+)?(?:unsafe\s+)?fn\s+(\w+)")
 
 
-def mutants(path):
-    """Yields (line number, description, mutated text) for one source file."""
-    with open(os.path.join(ROOT, path)) as f:
-        lines = f.read().split("\n")
+def source_files(globs):
+    return sorted(
+        os.path.relpath(f, ROOT) for g in globs for f in glob.glob(os.path.join(ROOT, g))
+    )
+
+
+def enclosing_fn(lines, index):
+    """The name of the function that line `index` is in (the nearest `fn` line above it)."""
+    for line in reversed(lines[: index + 1]):
+        m = FN.match(line)
+        if m:
+            return m.group(1)
+    return "<top>"
+
+
+def name_mutants(path, found):
+    """Names each (line index, fn, what, text) of one file; repeats in a function get #2, #3..."""
+    seen, named = {}, []
+    for index, fn, what, text in found:
+        base = "%s::%s: %s" % (path, fn, what)
+        seen[base] = seen.get(base, 0) + 1
+        name = base if seen[base] == 1 else "%s #%d" % (base, seen[base])
+        named.append((name, index + 1, text))
+    return named
+
+
+def automatic_mutants(path, text):
+    lines = text.split("\n")
+    found = []
     for i, line in enumerate(lines):
         code = line.split("//", 1)[0]
         for m in ORDERING.finditer(code):
@@ -104,25 +154,60 @@ def mutants(path):
             else:
                 mutated[i] = line[: m.start()] + "Ordering::Relaxed" + line[m.end():]
                 what = m.group(0) + " -> Relaxed"
-            yield i + 1, what, "\n".join(mutated), " ".join(code.split())
+            found.append((i, enclosing_fn(lines, i), what, "\n".join(mutated)))
         for m in WAKE.finditer(code):
             mutated = list(lines)
             stub = "{ let _ = %s; }" % m.group(1) if m.group(1) else "{}"
             mutated[i] = line[: m.start()] + stub + line[m.end():]
-            yield i + 1, "delete " + m.group(0), "\n".join(mutated), " ".join(code.split())
+            found.append((i, enclosing_fn(lines, i), "delete " + m.group(0), "\n".join(mutated)))
+    return found
 
 
-def extra_mutants(path):
-    """Yields the hand-written mutants of one source file, as `mutants` does."""
-    with open(os.path.join(ROOT, path)) as f:
-        text = f.read()
-    for file, code, replacement, what in EXTRA:
+def hand_written_mutants(path, text):
+    lines = text.split("\n")
+    found = []
+    for file, fn, code, replacement, what in HAND_WRITTEN:
         if file != path:
             continue
-        if text.count(code) != 1:
-            sys.exit("hand-written mutant '%s': its code is not found exactly once in %s" % (what, path))
-        line = text[: text.index(code)].count("\n") + 1
-        yield line, what, text.replace(code, replacement), " ".join(code.split())
+        pattern = r"\s*".join(re.escape(token) for token in code.split())
+        matches = list(re.finditer(pattern, text))
+        if len(matches) != 1:
+            sys.exit("hand-written mutant '%s': its code is found %d times in %s, not once"
+                     % (what, len(matches), path))
+        m = matches[0]
+        index = text[: m.start()].count("\n")
+        if enclosing_fn(lines, index) != fn:
+            sys.exit("hand-written mutant '%s': found in fn %s, not in fn %s"
+                     % (what, enclosing_fn(lines, index), fn))
+        found.append((index, fn, "hand-written: " + what,
+                      text[: m.start()] + replacement + text[m.end():]))
+    return found
+
+
+def all_mutants():
+    """Every mutant: (name, models, std tests, path, line, mutated text)."""
+    mutants = []
+    for globs, models, std_tests in PRIMITIVES:
+        for path in source_files(globs):
+            with open(os.path.join(ROOT, path)) as f:
+                text = f.read()
+            found = automatic_mutants(path, text) + hand_written_mutants(path, text)
+            for name, line, mutated in name_mutants(path, found):
+                mutants.append((name, models, std_tests, path, line, mutated))
+    return mutants
+
+
+def check_expected(mutants):
+    """Fails loudly if a listed mutant no longer applies or an unlisted one appeared."""
+    expected = {line.strip() for line in EXPECTED.strip().split("\n")}
+    generated = {m[0] for m in mutants}
+    vanished, unlisted = sorted(expected - generated), sorted(generated - expected)
+    if vanished or unlisted:
+        sys.exit(
+            "the mutants differ from EXPECTED in loom-tests/mutants.py:\n"
+            + "".join("  no longer applies: %s\n" % n for n in vanished)
+            + "".join("  not listed:        %s\n" % n for n in unlisted)
+        )
 
 
 def copy_workspace(dest):
@@ -148,6 +233,10 @@ def copy_workspace(dest):
         f.write(text)
 
 
+def compile_error(output):
+    return "error[" in output or "could not compile" in output
+
+
 def cargo_test(workspace, test, *args):
     """Runs `cargo test` on one loom test file; returns (exit code, output), or (None, "")
     on a timeout."""
@@ -158,40 +247,35 @@ def cargo_test(workspace, test, *args):
         proc = subprocess.run(
             ["cargo", "test", "--release", "-q", "-p", "loom-tests", "--test", test, "--"]
             + list(args),
-            cwd=workspace,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            timeout=TIMEOUT_S,
+            cwd=workspace, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            text=True, timeout=TIMEOUT_S,
         )
     except subprocess.TimeoutExpired:
         return None, ""
-    if "error[" in proc.stdout or "could not compile" in proc.stdout:
+    if compile_error(proc.stdout):
         sys.exit("mutant did not compile:\n" + proc.stdout[-3000:])
     return proc.returncode, proc.stdout
 
 
-def std_tests_fail(workspace, path):
-    """Runs the std-thread tests of one primitive (release build); returns whether any failed
-    or hung."""
+def std_tests_fail(workspace, std_tests):
+    """Runs std-thread test files (release build); returns whether any failed or hung."""
     env = dict(os.environ)
     env.pop("RUSTFLAGS", None)
     env["CARGO_TARGET_DIR"] = os.path.join(ROOT, "target", "mutants-std")
     args = ["cargo", "test", "--release", "-q", "-p", "syncpoint"]
-    for test in STD_TESTS[path]:
+    for test in std_tests:
         args += ["--test", test]
     try:
         proc = subprocess.run(args, cwd=workspace, env=env, stdout=subprocess.PIPE,
                               stderr=subprocess.STDOUT, text=True, timeout=STD_TIMEOUT_S)
     except subprocess.TimeoutExpired:
         return True
-    if "error[" in proc.stdout or "could not compile" in proc.stdout:
+    if compile_error(proc.stdout):
         sys.exit("mutant did not compile:\n" + proc.stdout[-3000:])
     return proc.returncode != 0
 
 
-def models(workspace, test):
+def model_names(workspace, test):
     """The names of the loom models in one test file."""
     _, out = cargo_test(workspace, test, "--list")
     names = [line.split(":")[0] for line in out.split("\n") if line.endswith(": test")]
@@ -200,58 +284,66 @@ def models(workspace, test):
     return names
 
 
-def failing_models(workspace, test, names):
+def failing_models(workspace, models):
     """Runs each model on its own (a deadlock aborts the whole test process) and returns the
-    names of those that fail, or time out."""
+    names (file::model) of those that fail, or time out."""
     return [
-        name for name in names if cargo_test(workspace, test, "--exact", name)[0] != 0
+        "%s::%s" % (test, name)
+        for test, names in models
+        for name in names
+        if cargo_test(workspace, test, "--exact", name)[0] != 0
     ]
 
 
 def main():
-    chosen = sys.argv[1:] or list(PRIMITIVES.values())
-    files = [f for f, t in PRIMITIVES.items() if t in chosen]
-    survivors, idle_models, killed = [], [], 0
+    mutants = all_mutants()
+    check_expected(mutants)
+    if "--list" in sys.argv:
+        print("\n".join(sorted(m[0] for m in mutants)))
+        return
+    chosen = sys.argv[1:]
+    mutants = [m for m in mutants if not chosen or set(chosen) & set(m[1])]
+    survivors, killed, kills = [], 0, {}
     with tempfile.TemporaryDirectory(prefix="syncpoint-mutants-") as workspace:
         copy_workspace(workspace)
-        for path in files:
-            test = PRIMITIVES[path]
+        tests = sorted({t for m in mutants for t in m[1]})
+        names = {test: model_names(workspace, test) for test in tests}
+        failing = failing_models(workspace, names.items())
+        if failing:
+            sys.exit("baseline: loom models fail unmutated: %s" % failing)
+        print("baseline: %d models pass unmutated" % sum(len(n) for n in names.values()),
+              flush=True)
+        kills = {"%s::%s" % (t, n): 0 for t, ns in names.items() for n in ns}
+        for name, models, std_tests, path, line, text in mutants:
             target = os.path.join(workspace, path)
             with open(target) as f:
                 original = f.read()
-            names = models(workspace, test)
-            failing = failing_models(workspace, test, names)
-            if failing or not names:
-                sys.exit("baseline: loom models of %s fail unmutated: %s" % (path, failing))
-            print("%s: %d models pass unmutated" % (path, len(names)), flush=True)
-            kills = {name: 0 for name in names}
-            for line, what, text, code in list(mutants(path)) + list(extra_mutants(path)):
-                with open(target, "w") as f:
-                    f.write(text)
-                start = time.monotonic()
-                failing = failing_models(workspace, test, names)
-                for name in failing:
-                    kills[name] += 1
-                if failing:
-                    verdict = "killed by " + ", ".join(failing)
-                    killed += 1
-                elif std_tests_fail(workspace, path):
-                    verdict = "killed by the std tests (%s)" % ", ".join(STD_TESTS[path])
-                    killed += 1
-                elif ARGUED.get((path, code, what)):
-                    verdict = "survived (argued correct)"
-                else:
-                    verdict = "SURVIVED"
-                    survivors.append("%s:%d %s" % (path, line, what))
-                secs = time.monotonic() - start
-                print("  %s:%-4d %-50s %s (%.0f s)" % (path, line, what, verdict, secs), flush=True)
+            with open(target, "w") as f:
+                f.write(text)
+            start = time.monotonic()
+            failing = failing_models(workspace, [(t, names[t]) for t in models])
+            for model in failing:
+                kills[model] += 1
+            if failing:
+                verdict = "killed by " + ", ".join(failing)
+                killed += 1
+            elif std_tests_fail(workspace, std_tests):
+                verdict = "killed by the std tests (%s)" % ", ".join(std_tests)
+                killed += 1
+            elif name in ARGUED:
+                verdict = "survived (argued correct)"
+            else:
+                verdict = "SURVIVED"
+                survivors.append(name)
             with open(target, "w") as f:
                 f.write(original)
-            idle_models += ["%s::%s" % (test, n) for n, k in kills.items() if k == 0]
+            print("  %-100s line %-4d %s (%.0f s)"
+                  % (name, line, verdict, time.monotonic() - start), flush=True)
     print("%d mutants killed, %d survived" % (killed, len(survivors)))
-    if idle_models:
+    idle = [model for model, k in kills.items() if k == 0]
+    if idle:
         print("models that killed no mutant (shown to fail by a dedicated test instead):\n  "
-              + "\n  ".join(idle_models))
+              + "\n  ".join(idle))
     if survivors:
         print("survivors with no argument in ARGUED:\n  " + "\n  ".join(survivors))
         sys.exit(1)

@@ -1,11 +1,15 @@
 //! Helpers for the loom models in `tests/`. Build and run with `RUSTFLAGS="--cfg loom"`.
 //!
 //! Every model runs under `check`, which bounds preemptions so that the whole suite stays within
-//! minutes on two cores; `fails` runs a model that is expected to break and returns loom's report of
-//! the failure, so that a test can show the model catching a broken construction.
+//! minutes on two cores. `loom_finds!` defines a test that shows loom finding the failure of a
+//! broken construction: a model that cannot fail proves nothing. `message_passing` is the model
+//! that every signalling primitive shares. (Plain names, not links: without `--cfg loom` this
+//! crate is empty, and its docs are built that way.)
 
 #![cfg(loom)]
 
+use loom::sync::atomic::{AtomicU32, Ordering::Relaxed};
+use loom::sync::Arc;
 use std::process::Command;
 
 /// Runs `f` under loom, exploring every interleaving with at most `preemptions` preemptions.
@@ -26,8 +30,8 @@ where
 /// explores every interleaving and finds none.
 ///
 /// loom reports a deadlock with a panic that aborts the process, so the model runs in a child
-/// process: this test binary again, running only the test named `test` (which must be the name of
-/// the calling test function).
+/// process: this test binary again, running only the test named `test`. Use it through
+/// [`loom_finds!`], which passes the right name.
 pub fn fails<F>(test: &str, preemptions: usize, f: F) -> String
 where
     F: Fn() + Sync + Send + 'static,
@@ -54,6 +58,34 @@ where
     printed
 }
 
+/// Defines a test that runs a model under loom and passes only if loom finds a failure whose
+/// report contains one of the `expect` texts (an assertion's message, or `"deadlock"`).
+///
+/// ```ignore
+/// loom_finds! {
+///     /// What is broken, and how loom finds it.
+///     fn loom_finds_the_lost_wake(preemptions: 1, expect: ["deadlock"]) {
+///         // the model
+///     }
+/// }
+/// ```
+#[macro_export]
+macro_rules! loom_finds {
+    ($(#[$meta:meta])* fn $name:ident(preemptions: $preemptions:expr, expect: [$($expect:expr),+ $(,)?]) $model:block) => {
+        $(#[$meta])*
+        #[test]
+        fn $name() {
+            let failure = $crate::fails(stringify!($name), $preemptions, || $model);
+            assert!(
+                [$($expect),+].iter().any(|expected| failure.contains(expected)),
+                "loom failed `{}` for another reason than {:?}:\n{failure}",
+                stringify!($name),
+                [$($expect),+],
+            );
+        }
+    };
+}
+
 /// Runs `run(1)` on a new loom thread and `run(0)` on this one; returns both results, in that
 /// order of index.
 pub fn on_two_threads<R, F>(run: F) -> (R, R)
@@ -67,4 +99,45 @@ where
     };
     let mine = run(0);
     (mine, other.join().unwrap())
+}
+
+/// Message passing through a primitive, the model every signalling primitive shares: each of
+/// `senders` threads writes its own slot (Relaxed) and then signals `primitive`; this thread
+/// waits on it. If `wait` reports that it got through, every sender's write must be visible.
+/// Returns what `wait` returned, once the senders are joined, with the primitive for the
+/// caller's checks of its final state.
+///
+/// Catches a signal or a wait whose ordering is too weak (a stale slot) and a missing wake (a
+/// waiter asleep for ever, which loom reports as a deadlock).
+pub fn message_passing<P: Send + Sync + 'static>(
+    primitive: P,
+    senders: usize,
+    signal: fn(&P),
+    wait: fn(&P) -> bool,
+) -> (bool, Arc<P>) {
+    let primitive = Arc::new(primitive);
+    let slots: Arc<Vec<AtomicU32>> = Arc::new((0..senders).map(|_| AtomicU32::new(0)).collect());
+    let threads: Vec<_> = (0..senders)
+        .map(|me| {
+            let (primitive, slots) = (primitive.clone(), slots.clone());
+            loom::thread::spawn(move || {
+                slots[me].store(1, Relaxed);
+                signal(&primitive);
+            })
+        })
+        .collect();
+    let got = wait(&primitive);
+    if got {
+        for slot in slots.iter() {
+            assert_eq!(
+                slot.load(Relaxed),
+                1,
+                "got through without a sender's write"
+            );
+        }
+    }
+    for thread in threads {
+        thread.join().unwrap();
+    }
+    (got, primitive)
 }

@@ -74,7 +74,7 @@ fn turnstile_barrier() {
 ///
 /// Eight semaphore operations per thread per episode make this the largest model; with no
 /// preemptions beyond the blocking points it takes about 30 s, and it still finds both of the
-/// seed's non-solutions (see `non_solutions.rs`), whose failures need no preemption either.
+/// book's non-solutions (see `non_solutions.rs`), whose failures need no preemption either.
 #[test]
 fn two_turnstile_barrier() {
     check(0, || {

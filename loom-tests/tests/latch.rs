@@ -4,7 +4,7 @@
 use loom::sync::atomic::{AtomicU32, Ordering::Relaxed};
 use loom::sync::Arc;
 use loom::thread;
-use loom_tests::check;
+use loom_tests::{check, message_passing};
 use std::time::Duration;
 use syncpoint::Latch;
 
@@ -14,22 +14,10 @@ use syncpoint::Latch;
 #[test]
 fn wait_sees_every_count_down() {
     check(3, || {
-        let latch = Arc::new(Latch::new(2));
-        let slots = Arc::new([AtomicU32::new(0), AtomicU32::new(0)]);
-        let workers: Vec<_> = (0..2)
-            .map(|i| {
-                let (latch, slots) = (latch.clone(), slots.clone());
-                thread::spawn(move || {
-                    slots[i].store(1, Relaxed);
-                    latch.count_down();
-                })
-            })
-            .collect();
-        latch.wait();
-        assert_eq!(slots[0].load(Relaxed) + slots[1].load(Relaxed), 2);
-        for worker in workers {
-            worker.join().unwrap();
-        }
+        message_passing(Latch::new(2), 2, Latch::count_down, |latch| {
+            latch.wait();
+            true
+        });
     });
 }
 
@@ -57,20 +45,12 @@ fn arrive_and_wait_pair() {
 #[test]
 fn timed_wait_racing_count_down() {
     check(3, || {
-        let latch = Arc::new(Latch::new(1));
-        let data = Arc::new(AtomicU32::new(0));
-        let counter = {
-            let (latch, data) = (latch.clone(), data.clone());
-            thread::spawn(move || {
-                data.store(42, Relaxed);
-                latch.count_down();
-            })
-        };
-        if latch.wait_timeout(Duration::from_secs(3600)) {
+        let (opened, latch) = message_passing(Latch::new(1), 1, Latch::count_down, |latch| {
+            latch.wait_timeout(Duration::from_secs(3600))
+        });
+        if opened {
             assert_eq!(latch.count(), 0);
-            assert_eq!(data.load(Relaxed), 42);
         }
-        counter.join().unwrap();
         assert!(latch.try_wait());
     });
 }

@@ -1,4 +1,4 @@
-//! The seed's two "non-solutions" of the reusable barrier (Little Book of Semaphores, 3.7),
+//! The Little Book of Semaphores' two "non-solutions" of the reusable barrier (Little Book of Semaphores, 3.7),
 //! written out on syncpoint's `Semaphore`, and tests that loom finds how each one fails.
 //!
 //! Both are run by two threads for two episodes. Before each wait a thread stores its episode
@@ -9,7 +9,7 @@
 use loom::sync::atomic::{AtomicU32, Ordering::Relaxed};
 use loom::sync::Arc;
 use loom::thread;
-use loom_tests::fails;
+use loom_tests::loom_finds;
 use syncpoint::Semaphore;
 
 const N: u32 = 2;
@@ -110,33 +110,22 @@ fn non_solution_2(s: &Shared) {
     s.mutex.release();
 }
 
-#[test]
-fn loom_finds_non_solution_1_failure() {
-    let failure = fails("loom_finds_non_solution_1_failure", 2, || {
+loom_finds! {
+    fn loom_finds_non_solution_1_failure(preemptions: 2, expect: ["passed episode", "deadlock"]) {
         two_threads_two_episodes(non_solution_1)
-    });
-    assert!(
-        failure.contains("passed episode") || failure.contains("deadlock"),
-        "unexpected failure: {failure}"
-    );
+    }
 }
 
-#[test]
-fn loom_finds_non_solution_2_lapping() {
-    let failure = fails("loom_finds_non_solution_2_lapping", 2, || {
+loom_finds! {
+    fn loom_finds_non_solution_2_lapping(preemptions: 2, expect: ["passed episode 2"]) {
         two_threads_two_episodes(non_solution_2)
-    });
-    assert!(
-        failure.contains("passed episode 2"),
-        "expected the lapping failure, got: {failure}"
-    );
+    }
 }
 
-/// The seed's first rendezvous mistake, both threads waiting before signalling: each waits for the
-/// other's signal, which never comes.
-#[test]
-fn loom_finds_wait_first_rendezvous_deadlock() {
-    let failure = fails("loom_finds_wait_first_rendezvous_deadlock", 1, || {
+loom_finds! {
+    /// The book's first rendezvous mistake, both threads waiting before signalling: each waits
+    /// for the other's signal, which never comes.
+    fn loom_finds_wait_first_rendezvous_deadlock(preemptions: 1, expect: ["deadlock"]) {
         let (a_done, b_done) = (Arc::new(Semaphore::new(0)), Arc::new(Semaphore::new(0)));
         let a = {
             let (a_done, b_done) = (a_done.clone(), b_done.clone());
@@ -148,18 +137,13 @@ fn loom_finds_wait_first_rendezvous_deadlock() {
         a_done.acquire();
         b_done.release();
         a.join().unwrap();
-    });
-    assert!(
-        failure.contains("deadlock"),
-        "expected a deadlock, got: {failure}"
-    );
+    }
 }
 
-/// The seed's turnstile without the signal after the wait: the last arrival's one signal lets
-/// one thread through and the rest block for ever.
-#[test]
-fn loom_finds_turnstile_without_resignal_deadlock() {
-    let failure = fails("loom_finds_turnstile_without_resignal_deadlock", 1, || {
+loom_finds! {
+    /// The book's turnstile without the signal after the wait: the last arrival's one signal
+    /// lets one thread through and the rest block for ever.
+    fn loom_finds_turnstile_without_resignal_deadlock(preemptions: 1, expect: ["deadlock"]) {
         let s = Arc::new(Shared::new());
         let run = {
             let s = s.clone();
@@ -180,9 +164,5 @@ fn loom_finds_turnstile_without_resignal_deadlock() {
         };
         run();
         other.join().unwrap();
-    });
-    assert!(
-        failure.contains("deadlock"),
-        "expected a deadlock, got: {failure}"
-    );
+    }
 }

@@ -4,7 +4,7 @@
 use loom::sync::atomic::{AtomicU32, Ordering::Relaxed};
 use loom::sync::Arc;
 use loom::thread;
-use loom_tests::check;
+use loom_tests::{check, message_passing};
 use std::time::Duration;
 use syncpoint::Semaphore;
 
@@ -39,18 +39,10 @@ fn mutual_exclusion() {
 #[test]
 fn release_wakes_sleeper_and_publishes() {
     check(3, || {
-        let sem = Arc::new(Semaphore::new(0));
-        let data = Arc::new(AtomicU32::new(0));
-        let releaser = {
-            let (sem, data) = (sem.clone(), data.clone());
-            thread::spawn(move || {
-                data.store(42, Relaxed);
-                sem.release();
-            })
-        };
-        sem.acquire();
-        assert_eq!(data.load(Relaxed), 42);
-        releaser.join().unwrap();
+        let (_, sem) = message_passing(Semaphore::new(0), 1, Semaphore::release, |sem| {
+            sem.acquire();
+            true
+        });
         assert_eq!(sem.available_permits(), 0);
     });
 }
@@ -100,20 +92,9 @@ fn acquire_many_waits_for_all_permits() {
 #[test]
 fn timed_acquire_racing_release() {
     check(3, || {
-        let sem = Arc::new(Semaphore::new(0));
-        let data = Arc::new(AtomicU32::new(0));
-        let releaser = {
-            let (sem, data) = (sem.clone(), data.clone());
-            thread::spawn(move || {
-                data.store(42, Relaxed);
-                sem.release();
-            })
-        };
-        let got = sem.try_acquire_for(Duration::from_secs(3600));
-        if got {
-            assert_eq!(data.load(Relaxed), 42);
-        }
-        releaser.join().unwrap();
+        let (got, sem) = message_passing(Semaphore::new(0), 1, Semaphore::release, |sem| {
+            sem.try_acquire_for(Duration::from_secs(3600))
+        });
         assert_eq!(sem.available_permits(), if got { 0 } else { 1 });
     });
 }
