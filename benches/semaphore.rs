@@ -1,6 +1,6 @@
-//! Semaphore costs: uncontended acquire+release, the seed's rendezvous round trip on two
-//! semaphores, and contended throughput with k permits and n threads; syncpoint against a
-//! Mutex+Condvar semaphore and glibc's `sem_t`.
+//! Semaphore costs: uncontended acquire+release, the Little Book of Semaphores' rendezvous round
+//! trip on two semaphores, and contended throughput with k permits and n threads; syncpoint
+//! against a Mutex+Condvar semaphore and glibc's `sem_t`.
 //!
 //! `cargo bench --bench semaphore`.
 
@@ -67,7 +67,7 @@ fn uncontended<S: Sem>(c: &mut Criterion, name: &str) {
     });
 }
 
-/// The seed's rendezvous, repeated: each iteration is one round trip of both threads.
+/// The book's rendezvous (Little Book of Semaphores, 3.3), repeated: each iteration is one round trip of both threads.
 fn rendezvous<S: Sem>(c: &mut Criterion, name: &str) {
     c.bench_function(&format!("semaphore/rendezvous/{name}"), |b| {
         b.iter_custom(|iters| {

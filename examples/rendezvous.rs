@@ -1,5 +1,5 @@
-//! The seed's rendezvous: thread a runs a1 then a2, thread b runs b1 then b2, and the rendezvous
-//! guarantees that a1 happens before b2 and b1 happens before a2.
+//! The Little Book of Semaphores' rendezvous (3.3): thread a runs a1 then a2, thread b runs b1
+//! then b2, and the rendezvous guarantees that a1 happens before b2 and b1 happens before a2.
 //!
 //! Run: `cargo run --release --example rendezvous [rounds]`
 
