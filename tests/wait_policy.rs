@@ -93,3 +93,24 @@ fn timed_waits_do_not_spin_past_their_deadline() {
         "300 zero-timeout waits took {elapsed:?}: a timed wait spun past its deadline"
     );
 }
+
+/// A timed wait does not yield when the waiters fill the cores (where an untimed adaptive wait
+/// yields up to 8 times first): a yield can last a scheduler tick (4 ms seen here), and 8 of them
+/// carried a zero timeout 12 to 17 ms past its deadline. 20 zero-timeout waits on a barrier of
+/// cores + 1 (so the waiters fill the cores) took about 2 ms here, and 240 ms or more with the
+/// yields: the 50 ms bound sits 25x from each.
+#[test]
+fn timed_waits_do_not_yield_past_their_deadline() {
+    use std::time::{Duration, Instant};
+    let cores = thread::available_parallelism().map_or(1, |n| n.get());
+    let barrier = Barrier::new(cores + 1);
+    let start = Instant::now();
+    for _ in 0..20 {
+        assert!(barrier.wait_timeout(Duration::ZERO).is_err());
+    }
+    let elapsed = start.elapsed();
+    assert!(
+        elapsed < Duration::from_millis(50),
+        "20 zero-timeout waits took {elapsed:?}: a timed wait yielded past its deadline"
+    );
+}

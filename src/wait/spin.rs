@@ -130,7 +130,12 @@ impl Spin {
             // Spinning pays only while the thread being waited for can run. When the waiters
             // alone fill the cores, the core is better given to a thread still to arrive: a few
             // yields, measured 5 to 15 times cheaper than sleeping at once (docs/benchmarks.md).
-            WaitPolicy::Adaptive if waiters >= cores() => SpinState::Yielding { left: YIELDS },
+            // Not for a timed wait: a yield can last a scheduler tick (4 ms seen here), which
+            // would carry a short timeout far past its deadline; it sleeps with the deadline.
+            WaitPolicy::Adaptive if waiters >= cores() && self.until.is_none() => {
+                SpinState::Yielding { left: YIELDS }
+            }
+            WaitPolicy::Adaptive if waiters >= cores() => SpinState::Spent,
             WaitPolicy::Adaptive | WaitPolicy::Active => SpinState::Free {
                 policy,
                 left: FREE_SPINS,
