@@ -79,11 +79,14 @@ pub(crate) fn wait<W: Waiter>(
         if spin.spin() {
             continue;
         }
-        let Some(expected) = waiter.announce(futex, observed) else {
-            continue;
+        let expired = match waiter.announce(futex, observed) {
+            Some(expected) => futex.sleep(expected, deadline) == Woken::TimedOut,
+            // The state changed as the waiter announced itself: look again, but not past the
+            // deadline (a waiter is not to loop here for long, and a timed one never past it).
+            None => deadline.is_some_and(|deadline| Instant::now() >= deadline),
         };
-        if futex.sleep(expected, deadline) == Woken::TimedOut {
-            // The last look. Acquire: as above.
+        if expired {
+            // The last look: a change that came with the deadline wins. Acquire: as above.
             let observed = futex.load(Ordering::Acquire);
             return waiter.ready(observed).ok_or(TimedOut);
         }
