@@ -18,6 +18,8 @@ step "clippy under --cfg loom"
 loom cargo clippy --workspace --all-targets -- -D warnings
 step "tests and doctests"
 cargo test --workspace
+step "the barrier past its state words' limits (2^27 episodes, 2^20 refusals; release build)"
+cargo test --release --test limits -- --ignored --test-threads=1
 step "loom models"
 loom cargo test --release -p loom-tests
 step "the loom models catch broken variants (loom-tests/mutants.py)"

@@ -84,6 +84,7 @@ impl Latch {
         /// READY.wait();
         /// ```
         #[must_use]
+        #[track_caller]
         pub fn new(count: u32) -> Latch {
             assert!(count <= Latch::MAX_COUNT, "Latch::new: count exceeds Latch::MAX_COUNT");
             Latch {

@@ -9,6 +9,13 @@ pub(crate) use core::sync::atomic::{fence, AtomicU32, AtomicU64, Ordering};
 #[cfg(loom)]
 pub(crate) use loom::sync::atomic::{fence, AtomicU32, AtomicU64, Ordering};
 
+/// std's `thread_local!`, or loom's: loom runs its threads on one OS thread, so std's would be
+/// shared between them.
+#[cfg(loom)]
+pub(crate) use loom::thread_local;
+#[cfg(not(loom))]
+pub(crate) use std::thread_local;
+
 /// Defines `$vis const fn` normally and a plain `$vis fn` under loom, whose atomics and futex model
 /// cannot be built in a const context. One body, two signatures.
 macro_rules! const_fn_unless_loom {

@@ -84,6 +84,7 @@ impl Semaphore {
         /// assert!(JOBS.try_acquire());
         /// ```
         #[must_use]
+        #[track_caller]
         pub fn new(permits: u32) -> Semaphore {
             assert!(
                 permits <= Semaphore::MAX_PERMITS,
@@ -163,6 +164,7 @@ impl Semaphore {
     /// assert_eq!(s.available_permits(), 2);
     /// ```
     #[inline]
+    #[track_caller]
     pub fn acquire_many(&self, n: u32) {
         if !self.try_acquire_many(n) {
             self.acquire_slow(n, None);
@@ -206,6 +208,7 @@ impl Semaphore {
     /// assert!(s.try_acquire_many(2));
     /// ```
     #[inline]
+    #[track_caller]
     #[must_use = "if the permits are acquired they must be released"]
     pub fn try_acquire_many(&self, n: u32) -> bool {
         assert!(
@@ -300,6 +303,7 @@ impl Semaphore {
     /// assert_eq!(s.available_permits(), 1);
     /// ```
     #[inline]
+    #[track_caller]
     pub fn release(&self) {
         self.release_many(1);
     }
@@ -324,6 +328,7 @@ impl Semaphore {
     /// assert_eq!(s.available_permits(), 3);
     /// ```
     #[inline]
+    #[track_caller]
     pub fn release_many(&self, n: u32) {
         if n == 0 {
             return;

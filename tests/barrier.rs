@@ -393,8 +393,10 @@ fn wait_timeout_races_the_last_arrival() {
     let timeouts = AtomicUsize::new(0);
     let leaders = no_early_pass(4, 2_000, |me, episode| {
         if episode % 50 == me {
-            // A late arrival, so that the others' timeouts expire.
-            thread::sleep(Duration::from_micros(300));
+            // A late arrival, so that the others' timeouts (at most 180 µs) expire: 2 ms is
+            // long enough whatever the scheduler does, where 300 µs once let a whole run pass
+            // without a timeout.
+            thread::sleep(Duration::from_millis(2));
         }
         let timeout = Duration::from_micros(((me + episode) % 7) as u64 * 30);
         loop {
@@ -409,4 +411,158 @@ fn wait_timeout_races_the_last_arrival() {
     });
     assert_eq!(leaders, 2_000);
     assert!(timeouts.into_inner() > 0, "no timeout was exercised");
+}
+
+/// Refused arrivals change nothing: 2^20 + 1 timed waits on a broken barrier (more than the count
+/// field holds), each `Err(Broken)`, leave the participant count as it was.
+#[test]
+fn refused_arrivals_change_nothing() {
+    use syncpoint::BarrierWaitError;
+    let barrier = Barrier::new(2);
+    let _ = std::panic::catch_unwind(|| {
+        let _guard = barrier.panic_guard();
+        panic!("break it");
+    });
+    for _ in 0..(1 << 20) + 1 {
+        assert_eq!(
+            barrier.wait_timeout(std::time::Duration::MAX),
+            Err(BarrierWaitError::Broken)
+        );
+    }
+    assert_eq!(barrier.participants(), 2);
+}
+
+/// `wait`, `arrive`, `wait_timeout` and `arrive_and_drop` called from within the barrier's own
+/// completion panic (the completion would otherwise wait for itself) and break the barrier, on a
+/// barrier of one and on one of two, whose other participant then panics instead of hanging.
+#[test]
+fn a_completion_that_calls_its_own_barrier_panics() {
+    use std::sync::{Arc, OnceLock};
+    type Boxed = Barrier<Box<dyn Fn() + Send + Sync>>;
+    type Shared = Arc<OnceLock<Boxed>>;
+    type Call = (&'static str, fn(&Boxed));
+    let calls: [Call; 4] = [
+        ("Barrier::wait", |b| {
+            b.wait();
+        }),
+        ("Barrier::arrive", |b| {
+            let _ = b.arrive();
+        }),
+        ("Barrier::wait_timeout", |b| {
+            let _ = b.wait_timeout(std::time::Duration::from_secs(1));
+        }),
+        ("Barrier::arrive_and_drop", |b| {
+            b.arrive_and_drop();
+        }),
+    ];
+    for (name, call) in calls {
+        for n in [1, 2] {
+            let cell: Shared = Arc::new(OnceLock::new());
+            let inner = cell.clone();
+            let completion: Box<dyn Fn() + Send + Sync> =
+                Box::new(move || call(inner.get().unwrap()));
+            assert!(cell.set(Barrier::with_completion(n, completion)).is_ok());
+            let barrier = cell.get().unwrap();
+            let messages: Vec<String> = thread::scope(|s| {
+                let handles: Vec<_> = (0..n).map(|_| s.spawn(|| barrier.wait())).collect();
+                handles
+                    .into_iter()
+                    .map(|h| panic_message(h.join().expect_err("every wait panics")))
+                    .collect()
+            });
+            let expected = format!("{name}: called from within this barrier's own completion");
+            assert_eq!(
+                messages.iter().filter(|m| m.starts_with(&expected)).count(),
+                1,
+                "{messages:?}"
+            );
+            assert!(barrier.is_broken(), "{name}, {n}");
+            assert_eq!(
+                barrier.participants(),
+                n,
+                "{name}: a refused call changed the barrier"
+            );
+        }
+    }
+}
+
+/// A timed waiter whose episode completed gets `Ok` even when the barrier breaks right after:
+/// the other participant passes (so the episode was released) and then breaks the barrier,
+/// before or after the timed waiter looks.
+#[test]
+fn a_completed_timed_wait_is_ok_after_a_break() {
+    for _ in 0..50 {
+        let barrier = Barrier::new(2);
+        let timed = thread::scope(|s| {
+            let timed = s.spawn(|| barrier.wait_timeout(std::time::Duration::from_secs(60)));
+            barrier.wait();
+            let _ = std::panic::catch_unwind(|| {
+                let _guard = barrier.panic_guard();
+                panic!("break it after the episode");
+            });
+            timed.join().unwrap()
+        });
+        assert!(timed.is_ok(), "{timed:?}");
+        assert!(barrier.is_broken());
+    }
+}
+
+/// `wait_until` withdraws at its deadline like `wait_timeout`, and passes when the others come.
+#[test]
+fn wait_until_withdraws() {
+    use std::time::{Duration, Instant};
+    use syncpoint::BarrierWaitError;
+    let barrier = Barrier::new(2);
+    let start = Instant::now();
+    let deadline = start + Duration::from_millis(20);
+    assert_eq!(
+        barrier.wait_until(deadline),
+        Err(BarrierWaitError::TimedOut)
+    );
+    assert!(Instant::now() >= deadline, "returned before its deadline");
+    assert_eq!(
+        barrier.wait_until(start),
+        Err(BarrierWaitError::TimedOut),
+        "a passed deadline"
+    );
+    thread::scope(|s| {
+        s.spawn(|| barrier.wait());
+        let result = barrier.wait_until(Instant::now() + Duration::from_secs(60));
+        assert!(result.is_ok(), "{result:?}");
+    });
+}
+
+/// `Arrival::wait_timeout` and `Arrival::wait_until` withdraw the arrival when the episode does
+/// not complete in time (so the barrier still needs a full set), and return `Ok` when it does.
+#[test]
+fn arrival_timed_waits_withdraw_or_pass() {
+    use std::time::{Duration, Instant};
+    use syncpoint::BarrierWaitError;
+    let barrier = Barrier::new(2);
+    let start = Instant::now();
+    assert_eq!(
+        barrier.arrive().wait_timeout(Duration::from_millis(20)),
+        Err(BarrierWaitError::TimedOut)
+    );
+    assert!(start.elapsed() >= Duration::from_millis(20));
+    assert_eq!(
+        barrier.arrive().wait_until(Instant::now()),
+        Err(BarrierWaitError::TimedOut)
+    );
+    // Both arrivals were withdrawn: one more arrival alone does not complete the episode.
+    assert_eq!(
+        barrier.wait_timeout(Duration::ZERO),
+        Err(BarrierWaitError::TimedOut)
+    );
+    thread::scope(|s| {
+        s.spawn(|| barrier.wait());
+        let arrival = barrier.arrive();
+        let result = arrival.wait_until(Instant::now() + Duration::from_secs(60));
+        assert!(result.is_ok(), "{result:?}");
+    });
+    thread::scope(|s| {
+        s.spawn(|| barrier.wait());
+        let result = barrier.arrive().wait_timeout(Duration::from_secs(60));
+        assert!(result.is_ok(), "{result:?}");
+    });
 }

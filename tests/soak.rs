@@ -96,6 +96,53 @@ fn soak(threads: usize, episodes: u64) {
     assert_eq!(completions.load(Relaxed), episodes);
 }
 
+/// More threads than participants, with timeouts: `threads` threads share a barrier of `n` and
+/// draw `n * episodes` arrivals from a pool (a fixed count per thread can strand the last one).
+/// One arrival in four is a `wait_timeout` of 0-20 µs, retried until it passes, so late arrivals
+/// (into a full episode) time out and are taken back while the barrier moves on. Each arrival is
+/// counted in exactly one episode: the passes are `n` per leader, the completion runs once per
+/// episode, and nothing is left counted or hangs.
+fn late_arrivals(n: usize, threads: usize, episodes: u64) {
+    let tickets = AtomicU64::new(n as u64 * episodes);
+    let (passes, leaders, completions) = (AtomicU64::new(0), AtomicU64::new(0), AtomicU64::new(0));
+    let barrier = Barrier::with_completion(n, || {
+        completions.fetch_add(1, Relaxed);
+    });
+    thread::scope(|s| {
+        for me in 0..threads {
+            let (barrier, tickets, passes, leaders) = (&barrier, &tickets, &passes, &leaders);
+            s.spawn(move || {
+                let mut rng =
+                    Rng(0x9E37_79B9_7F4A_7C15 ^ (me as u64 + 7).wrapping_mul(0x2545_F491));
+                while tickets
+                    .fetch_update(Relaxed, Relaxed, |t| t.checked_sub(1))
+                    .is_ok()
+                {
+                    let result = if rng.below(4) == 0 {
+                        loop {
+                            let timeout = Duration::from_micros(rng.below(20));
+                            match barrier.wait_timeout(timeout) {
+                                Ok(result) => break result,
+                                Err(BarrierWaitError::TimedOut) => continue,
+                                Err(BarrierWaitError::Broken) => panic!("nobody panicked"),
+                            }
+                        }
+                    } else {
+                        barrier.wait()
+                    };
+                    passes.fetch_add(1, Relaxed);
+                    if result.is_leader() {
+                        leaders.fetch_add(1, Relaxed);
+                    }
+                }
+            });
+        }
+    });
+    assert_eq!(leaders.into_inner(), episodes);
+    assert_eq!(completions.into_inner(), episodes);
+    assert_eq!(passes.into_inner(), n as u64 * episodes);
+}
+
 /// xorshift64*: enough randomness for delays, no dependency.
 struct Rng(u64);
 
@@ -111,6 +158,12 @@ impl Rng {
 #[test]
 fn bounded_soak() {
     soak(8, 100_000);
+}
+
+#[test]
+fn late_arrivals_soak() {
+    late_arrivals(2, 5, 20_000);
+    late_arrivals(3, 8, 5_000);
 }
 
 #[test]

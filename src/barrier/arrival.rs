@@ -1,14 +1,18 @@
 //! The split-phase arrival: arrive now, wait later.
 
 use super::broken::broken;
-use super::state::{Arrivals, Released};
-use super::{Barrier, BarrierWaitResult, NoCompletion};
-use crate::primitive::Ordering;
+use super::episode::Member;
+use super::state::Episode;
+use super::{Barrier, BarrierWaitError, BarrierWaitResult, NoCompletion};
+use crate::wait::deadline_after;
 use std::fmt;
+use std::time::{Duration, Instant};
 
 /// An arrival at a [`Barrier`], made by [`Barrier::arrive`], to be waited for later.
 ///
-/// Dropping it without waiting is allowed: the arrival still counts.
+/// Dropping it without waiting is allowed: the arrival still counts. It holds its episode's full
+/// number, so however many episodes pass before it is asked, its answer is the same: once
+/// complete, complete for good.
 ///
 /// # Examples
 ///
@@ -23,16 +27,29 @@ use std::fmt;
 #[must_use = "an arrival is waited for with `Arrival::wait`"]
 pub struct Arrival<'a, F = NoCompletion> {
     barrier: &'a Barrier<F>,
-    arrivals: Arrivals,
-    is_leader: bool,
+    /// `None` for the leader, whose arrival completed and released the episode.
+    member: Option<Member>,
+    episode: Episode,
 }
 
 impl<'a, F> Arrival<'a, F> {
-    pub(super) fn new(barrier: &'a Barrier<F>, arrivals: Arrivals, is_leader: bool) -> Self {
+    /// The arrival of the thread that led `episode`: complete from the start.
+    pub(super) fn leader(barrier: &'a Barrier<F>, episode: Episode) -> Self {
         Arrival {
             barrier,
-            arrivals,
-            is_leader,
+            member: None,
+            episode,
+        }
+    }
+
+    /// An arrival that waits for its episode's release; `open` is the open episode, read just
+    /// after the arrival.
+    pub(super) fn waiter(barrier: &'a Barrier<F>, mut member: Member, open: Episode) -> Self {
+        let episode = member.episode(open);
+        Arrival {
+            barrier,
+            member: Some(member),
+            episode,
         }
     }
 
@@ -58,17 +75,80 @@ impl<'a, F> Arrival<'a, F> {
     /// ```
     #[track_caller]
     pub fn wait(self) -> BarrierWaitResult {
-        if !self.is_leader && self.barrier.wait_released(self.arrivals, None).is_err() {
-            broken("Arrival::wait");
-        }
-        BarrierWaitResult {
-            is_leader: self.is_leader,
+        match self.member {
+            None => BarrierWaitResult { is_leader: true },
+            Some(mut member) => match self.barrier.wait_release(&mut member, None) {
+                Ok(()) => BarrierWaitResult { is_leader: false },
+                Err(_) => broken("Arrival::wait"),
+            },
         }
     }
 
-    /// Returns whether [`wait`](Arrival::wait) would return at once: the episode is complete
-    /// (and everything the participants wrote before arriving is visible to this thread), or the
-    /// barrier is broken (and `wait` panics).
+    /// Waits at most `timeout` for this arrival's episode to complete, with the rule of
+    /// [`Barrier::wait_timeout`]: if it is not complete in time, the arrival is withdrawn and the
+    /// others keep waiting for a full set; if it completed (also while the timeout expired), the
+    /// result is `Ok`. Never both.
+    ///
+    /// # Errors
+    ///
+    /// [`BarrierWaitError::TimedOut`] when the arrival was withdrawn;
+    /// [`BarrierWaitError::Broken`] if the barrier is broken before the episode completes.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use syncpoint::{Barrier, BarrierWaitError};
+    /// use std::time::Duration;
+    ///
+    /// let barrier = Barrier::new(2);
+    /// let arrival = barrier.arrive();
+    /// // ... work that needs nobody else's data ...
+    /// assert_eq!(
+    ///     arrival.wait_timeout(Duration::from_millis(1)),
+    ///     Err(BarrierWaitError::TimedOut)
+    /// );
+    /// // The arrival was withdrawn: the barrier still waits for two.
+    /// assert_eq!(barrier.wait_timeout(Duration::ZERO), Err(BarrierWaitError::TimedOut));
+    /// ```
+    pub fn wait_timeout(self, timeout: Duration) -> Result<BarrierWaitResult, BarrierWaitError> {
+        self.wait_deadline(deadline_after(timeout))
+    }
+
+    /// Like [`wait_timeout`](Arrival::wait_timeout), with a deadline instead of a timeout.
+    ///
+    /// # Errors
+    ///
+    /// [`BarrierWaitError::TimedOut`] when the arrival was withdrawn;
+    /// [`BarrierWaitError::Broken`] if the barrier is broken before the episode completes.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use syncpoint::Barrier;
+    /// use std::time::{Duration, Instant};
+    ///
+    /// let barrier = Barrier::new(1);
+    /// let arrival = barrier.arrive(); // the only participant: complete at once
+    /// assert!(arrival.wait_until(Instant::now()).unwrap().is_leader());
+    /// ```
+    pub fn wait_until(self, deadline: Instant) -> Result<BarrierWaitResult, BarrierWaitError> {
+        self.wait_deadline(Some(deadline))
+    }
+
+    fn wait_deadline(
+        self,
+        deadline: Option<Instant>,
+    ) -> Result<BarrierWaitResult, BarrierWaitError> {
+        match self.member {
+            None => Ok(BarrierWaitResult { is_leader: true }),
+            Some(member) => self.barrier.finish_timed_wait(member, deadline),
+        }
+    }
+
+    /// Returns whether the episode is complete (and everything the participants wrote before
+    /// arriving is visible to this thread), or the barrier is broken. Either way
+    /// [`wait`](Arrival::wait) no longer waits for the other participants: it returns, or it
+    /// panics on a broken barrier whose episode did not complete. Once `true`, always `true`.
     ///
     /// # Examples
     ///
@@ -82,17 +162,16 @@ impl<'a, F> Arrival<'a, F> {
     /// ```
     #[must_use]
     pub fn is_complete(&self) -> bool {
-        // Acquire: pairs with the Release compare-exchange in `Barrier::release`, as in `wait`.
-        let state = Released::from_bits(self.barrier.released.load(Ordering::Acquire));
-        self.is_leader || state.has_released(self.arrivals.episode()) || state.is_broken()
+        // `is_released` makes the Acquire loads that pair with the leader's Release, as in `wait`.
+        self.member.is_none() || self.barrier.is_released(self.episode) || self.barrier.is_broken()
     }
 }
 
 impl<F> fmt::Debug for Arrival<'_, F> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Arrival")
-            .field("episode", &self.arrivals.episode())
-            .field("is_leader", &self.is_leader)
+            .field("episode", &self.episode.number())
+            .field("is_leader", &self.member.is_none())
             .finish_non_exhaustive()
     }
 }

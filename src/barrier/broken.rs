@@ -1,5 +1,6 @@
 //! Breaking a barrier: the [`PanicGuard`], and the panics of a broken or abandoned barrier.
 
+use super::episode::Refused;
 use super::state::{Arrivals, Released};
 use super::{Barrier, NoCompletion};
 use crate::primitive::Ordering;
@@ -7,14 +8,25 @@ use std::fmt;
 
 impl<F> Barrier<F> {
     /// Breaks the barrier: later arrivals see it in the arrival word, waiters in the release
-    /// word, and sleepers are woken to see it.
+    /// word, and sleepers are woken to see it. `failed`: the completion of the episode being led
+    /// panicked, so that episode will not be released either.
     #[cold]
-    pub(super) fn set_broken(&self) {
-        // Relaxed, both: the flag publishes no data, and a thread that sees it only panics.
-        self.arrivals.fetch_or(Arrivals::BROKEN, Ordering::Relaxed);
-        let previous = self.released.fetch_or(Released::BROKEN, Ordering::Relaxed);
-        // The bit stays set (a fetch_or cannot clear it); that costs at most one spare wake.
-        self.released.wake_all_if_sleepers(previous);
+    pub(super) fn set_broken(&self, failed: bool) {
+        // Relaxed: the flag publishes no data. Set here first, so every arrival after it is
+        // refused; the value it replaces says whether the open episode had all its arrivals.
+        let before = Arrivals::from_bits(
+            self.arrive
+                .word
+                .fetch_or(Arrivals::BROKEN, Ordering::Relaxed),
+        );
+        let doomed = failed || (!before.is_broken() && !before.is_full());
+        let flags = Released::BROKEN | if doomed { Released::DOOMED } else { 0 };
+        // Release: pairs with the wait loop's Acquire load of this word, so that a waiter that
+        // sees the flags and then reads the arrival word's episode (`will_release`) sees every
+        // reset made before the break.
+        let previous = self.release.word.fetch_or(flags, Ordering::Release);
+        // The bits stay set (a fetch_or cannot clear them); that costs at most one spare wake.
+        self.release.word.wake_all_if_sleepers(previous);
     }
 }
 
@@ -25,11 +37,20 @@ pub(super) fn broken(caller: &str) -> ! {
     panic!("{caller}: the barrier is broken: a participant panicked")
 }
 
-/// Panics for a caller that arrived at a barrier every participant has left.
+/// Panics for a caller (`"Barrier::wait"`, ...) whose arrival was refused, and taken back.
 #[cold]
 #[track_caller]
-pub(super) fn no_participants(caller: &str) -> ! {
-    panic!("{caller}: every participant has left the barrier (arrive_and_drop)")
+pub(super) fn refused(caller: &str, refusal: Refused) -> ! {
+    match refusal {
+        Refused::Broken | Refused::TimedOut => broken(caller),
+        Refused::NoParticipants => {
+            panic!("{caller}: every participant has left the barrier (arrive_and_drop)")
+        }
+        Refused::FromCompletion => panic!(
+            "{caller}: called from within this barrier's own completion, which runs before the \
+             episode is released: the call would wait for itself"
+        ),
+    }
 }
 
 /// Breaks its [`Barrier`] if dropped while its thread panics: made by [`Barrier::panic_guard`].
@@ -60,7 +81,7 @@ impl<'a, F> PanicGuard<'a, F> {
 impl<F> Drop for PanicGuard<'_, F> {
     fn drop(&mut self) {
         if std::thread::panicking() {
-            self.barrier.set_broken();
+            self.barrier.set_broken(false);
         }
     }
 }

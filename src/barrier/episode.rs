@@ -1,22 +1,53 @@
 //! The episode protocol: counting an arrival, leading (completion, reset, release), dropping a
-//! participant, withdrawing a timed-out arrival, and waiting for a release (docs/design.md,
-//! "Barrier").
+//! participant, waiting for a release, withdrawing a timed-out arrival, and taking back a refused
+//! one (docs/design.md, "Barrier").
 
-use super::state::{Arrivals, Released};
+use super::state::{Arrivals, Episode, Released};
 use super::{Barrier, BarrierWaitError, BarrierWaitResult};
-use crate::primitive::{fence, Ordering};
-use crate::wait::{wait, TimedOut};
+use crate::futex::Futex;
+use crate::primitive::{fence, thread_local, Ordering};
+use crate::wait::{wait, TimedOut, Waiter};
+use std::cell::RefCell;
 use std::time::Instant;
 
-/// Where an arrival landed, with the arrival word as it left it.
-pub(super) enum Arrived {
-    /// It completed the episode: this thread leads.
-    Leader(Arrivals),
-    /// The episode is open: wait for its release.
-    Waiter(Arrivals),
+/// A counted arrival that waits for its episode's release.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Member {
+    /// The low bits of its episode, as its arrival left the arrival word.
+    bits: u32,
+    /// Its episode in full, once known: from the first look at the open episode after the
+    /// arrival, a few instructions later.
+    episode: Option<Episode>,
+    /// How many threads may wait for the release together: every participant but the leader.
+    waiters: usize,
 }
 
-/// Why an arrival was not counted.
+impl Member {
+    /// Its episode in full, recovered on the first call from `open`, the open episode just read.
+    #[inline]
+    pub(super) fn episode(&mut self, open: Episode) -> Episode {
+        let bits = self.bits;
+        *self
+            .episode
+            .get_or_insert_with(|| Episode::from_bits(bits, open))
+    }
+
+    /// Its episode in full, after a wait (whose first look recovered it).
+    fn known_episode(&self) -> Episode {
+        self.episode
+            .expect("a member's episode is known after its first look")
+    }
+}
+
+/// Where an arrival landed.
+pub(super) enum Arrived {
+    /// It completed the episode: this thread leads. The arrival word as its arrival left it.
+    Leader(Arrivals),
+    /// The episode is open: wait for its release.
+    Waiter(Member),
+}
+
+/// Why an arrival was refused. A refused arrival is taken back: the state is as it was.
 pub(super) enum Refused {
     /// The barrier is broken.
     Broken,
@@ -24,13 +55,104 @@ pub(super) enum Refused {
     TimedOut,
     /// Every participant has left: no episode can ever complete.
     NoParticipants,
+    /// The call came from this barrier's own completion, which runs before the episode it
+    /// completes is released: it would wait for itself.
+    FromCompletion,
+}
+
+/// A member waiting in the wait loop for its episode's release.
+///
+/// A spinning member reads only the release word: its episode bits move past the member's at the
+/// release, and a word that shows them 1 to 2^26 episodes past it is a release (a member is never
+/// that far behind without having been released). The open episode's full number settles what the
+/// word cannot: on the first look, and before each sleep. That guards against bits that came
+/// round: a member that did not run for 2^26 episodes or more may read its episode as open or
+/// behind, and must not sleep through a release that has already happened.
+struct Awaiting<'a, F> {
+    barrier: &'a Barrier<F>,
+    member: &'a mut Member,
+    /// Read the open episode on the next look, whatever the word shows.
+    confirm: bool,
+}
+
+impl<F> Waiter for Awaiting<'_, F> {
+    type Output = Result<(), BarrierWaitError>;
+
+    fn ready(&mut self, observed: u32) -> Option<Self::Output> {
+        let word = Released::from_bits(observed);
+        let episode = match self.member.episode {
+            Some(episode) => episode,
+            None => {
+                // The first look: recover the full number from the open episode, which settles
+                // this look too. Acquire: pairs with the Release `fetch_max` in `release`.
+                let open = self.barrier.open_episode(Ordering::Acquire);
+                let episode = self.member.episode(open);
+                if open > episode {
+                    return Some(Ok(()));
+                }
+                self.confirm = false;
+                episode
+            }
+        };
+        // The wait loop's Acquire load of the word pairs with the leader's Release
+        // compare-exchange in `release`.
+        if word.has_released(episode) || (self.confirm && self.barrier.has_released(episode)) {
+            return Some(Ok(()));
+        }
+        self.confirm = false;
+        if word.is_broken() && !self.barrier.will_release(episode, word) {
+            return Some(Err(BarrierWaitError::Broken));
+        }
+        None
+    }
+
+    /// Before sleeping, one look at the open episode (see the type's docs): a release already
+    /// made means looking again instead.
+    fn announce(&mut self, futex: &Futex, observed: u32) -> Option<u32> {
+        if let Some(episode) = self.member.episode {
+            if self.barrier.is_released(episode) {
+                self.confirm = true;
+                return None;
+            }
+        }
+        futex.mark_sleepers(observed)
+    }
+}
+
+thread_local! {
+    /// The barriers (by address) whose completion this thread is running, innermost last.
+    // Not a `const { .. }` initializer: loom's `thread_local!` does not take one. Touched only
+    // around a completion and on cold paths.
+    #[allow(clippy::missing_const_for_thread_local)]
+    static COMPLETING: RefCell<Vec<usize>> = RefCell::new(Vec::new());
+}
+
+/// Marks the thread as running `barrier`'s completion while it lives, and breaks the barrier if
+/// the completion unwinds (its episode then failed: it will not be released).
+struct Completing<'a, F> {
+    barrier: &'a Barrier<F>,
+}
+
+impl<'a, F> Completing<'a, F> {
+    fn enter(barrier: &'a Barrier<F>) -> Self {
+        COMPLETING.with(|completing| completing.borrow_mut().push(barrier.address()));
+        Completing { barrier }
+    }
+}
+
+impl<F> Drop for Completing<'_, F> {
+    fn drop(&mut self) {
+        COMPLETING.with(|completing| completing.borrow_mut().pop());
+        if std::thread::panicking() {
+            self.barrier.set_broken(true);
+        }
+    }
 }
 
 impl<F: Fn()> Barrier<F> {
-    /// Counts one arrival and returns the arrival word as it left it, as a leader or as a waiter.
-    /// An arrival into a full episode (only possible with more threads than participants) is
-    /// erased by that episode's reset: it waits, until `deadline` at the latest, for the episode
-    /// to be released and arrives again.
+    /// Counts one arrival. An arrival into a full episode (only possible with more threads than
+    /// participants) is erased by that episode's reset: it waits, until `deadline` at the latest,
+    /// for that episode's release and arrives again.
     #[inline]
     pub(super) fn arrive_in(&self, deadline: Option<Instant>) -> Result<Arrived, Refused> {
         loop {
@@ -39,66 +161,102 @@ impl<F: Fn()> Barrier<F> {
             // to the arrival word is a read-modify-write, so each arrival heads a release
             // sequence that the leader's own read-modify-write reads).
             let before = Arrivals::from_bits(
-                self.arrivals
+                self.arrive
+                    .word
                     .fetch_add(Arrivals::ONE_ARRIVAL, Ordering::Release),
             );
-            let after = before.arrived();
+            let arrival = before.arrived();
             if before.is_broken() {
+                self.take_back(arrival);
                 return Err(Refused::Broken);
             }
-            if after.count() == before.participants() {
-                return Ok(Arrived::Leader(after));
+            if arrival.count() == before.participants() {
+                return Ok(Arrived::Leader(arrival));
             }
-            if after.count() < before.participants() {
-                return Ok(Arrived::Waiter(after));
+            if arrival.count() < before.participants() {
+                return Ok(Arrived::Waiter(Member {
+                    bits: arrival.episode(),
+                    episode: None,
+                    waiters: before.participants() as usize - 1,
+                }));
             }
-            self.arrive_later(before, deadline)?;
+            self.arrive_later(arrival, deadline)?;
         }
     }
 
-    /// An arrival found its episode full (or no participants at all). Waits until that episode
-    /// is released; its reset erased this arrival, so the caller then arrives again.
+    /// An arrival found its episode full, or no participants at all. Waits until that episode is
+    /// released (its reset erased this arrival, so the caller then arrives again), or refuses.
     #[cold]
-    fn arrive_later(&self, before: Arrivals, deadline: Option<Instant>) -> Result<(), Refused> {
-        if before.participants() == 0 {
-            return Err(Refused::NoParticipants);
-        }
-        self.wait_released(before, deadline)
-            .map_err(|error| match error {
-                BarrierWaitError::TimedOut => Refused::TimedOut,
-                BarrierWaitError::Broken => Refused::Broken,
-            })
+    fn arrive_later(&self, arrival: Arrivals, deadline: Option<Instant>) -> Result<(), Refused> {
+        let refused = if arrival.participants() == 0 {
+            Refused::NoParticipants
+        } else if self.is_completing() {
+            Refused::FromCompletion
+        } else {
+            // Relaxed: a reference point near the full episode, for its full number only.
+            let full = Episode::from_bits(arrival.episode(), self.open_episode(Ordering::Relaxed));
+            // Not a member of the full episode: a break refuses this arrival whether or not that
+            // episode completes.
+            let released = |observed| {
+                let word = Released::from_bits(observed);
+                if word.has_released(full) || self.has_released(full) {
+                    Some(Ok(()))
+                } else {
+                    word.is_broken().then_some(Err(()))
+                }
+            };
+            match wait(&self.release.word, self.policy, 1, deadline, released) {
+                Ok(Ok(())) => return Ok(()),
+                Ok(Err(())) => Refused::Broken,
+                Err(TimedOut) => Refused::TimedOut,
+            }
+        };
+        self.take_back(arrival);
+        Err(refused)
     }
 
     /// The leader's work, given the arrival word as its own arrival or drop left it: take in the
-    /// episode's writes, run the completion, reset the arrival word, then open the next episode
-    /// and wake the sleepers.
+    /// episode's writes, run the completion, reset the arrival word, then release the episode.
     #[inline]
-    pub(super) fn lead(&self, arrivals: Arrivals) -> BarrierWaitResult {
+    pub(super) fn lead(&self, arrival: Arrivals) -> BarrierWaitResult {
         // Acquire: pairs with the Release read-modify-write of every arrival of this episode, and
         // with the previous leader's Release reset, which the first arrival of this episode read.
         fence(Ordering::Acquire);
         if let Some(completion) = &self.completion {
-            // A completion that panics breaks the barrier as it unwinds.
-            let guard = self.panic_guard();
+            let _completing = Completing::enter(self);
             completion();
-            std::mem::forget(guard);
         }
-        let episode = arrivals.episode();
-        let mut current = arrivals;
+        // Relaxed: the previous leader stored this before its Release reset, which the fence
+        // above synchronizes with, so it reads this episode's number (the arrival line is this
+        // thread's since its own arrival: no cache miss).
+        let episode = Episode::from_bits(
+            arrival.episode(),
+            Episode::new(self.arrive.episode.load(Ordering::Relaxed)),
+        );
+        // Relaxed: published by the reset's Release, to the next leader.
+        self.arrive
+            .episode
+            .store(episode.next().number(), Ordering::Relaxed);
+        let mut current = arrival;
         loop {
-            debug_assert_eq!(current.episode(), episode, "reset by another thread");
+            debug_assert_eq!(
+                current.episode(),
+                arrival.episode(),
+                "reset by another thread"
+            );
             // Release: the next leader's Acquire fence pairs with this (through the next
-            // episode's arrivals, which read it), so consecutive completions do not race. Nothing
-            // else is published here: the waiters synchronize with the release word below.
-            match self.arrivals.compare_exchange_weak(
+            // episode's arrivals, which read it), so consecutive completions do not race, and it
+            // reads the number stored above. Nothing else is published here: the waiters
+            // synchronize with the release line.
+            match self.arrive.word.compare_exchange_weak(
                 current.bits(),
                 current.reset().bits(),
                 Ordering::Release,
                 Ordering::Relaxed,
             ) {
                 Ok(_) => break,
-                // A later arrival into the full episode (to be erased), a drop or a break.
+                // A later arrival into the full episode (to be erased), a drop, a break, or a
+                // refused arrival taken back.
                 Err(actual) => current = Arrivals::from_bits(actual),
             }
         }
@@ -107,9 +265,10 @@ impl<F: Fn()> Barrier<F> {
     }
 
     /// Lowers the participant count by one, as an arrival in this episode (see
-    /// [`Barrier::arrive_and_drop`]); leads the episode if that completes it.
+    /// [`Barrier::arrive_and_drop`]); leads the episode if that completes it. Does nothing on a
+    /// broken barrier.
     pub(super) fn drop_participant(&self) -> Result<BarrierWaitResult, Refused> {
-        let mut current = Arrivals::from_bits(self.arrivals.load(Ordering::Relaxed));
+        let mut current = Arrivals::from_bits(self.arrive.word.load(Ordering::Relaxed));
         loop {
             if current.is_broken() {
                 return Ok(BarrierWaitResult { is_leader: false });
@@ -117,12 +276,15 @@ impl<F: Fn()> Barrier<F> {
             if current.participants() == 0 {
                 return Err(Refused::NoParticipants);
             }
-            let after = current.dropped();
+            // A completion runs while its episode is full.
+            if current.is_full() && self.is_completing() {
+                return Err(Refused::FromCompletion);
+            }
             // Release: counts as an arrival, so this thread's writes travel to the leader as an
             // arrival's do (see `arrive_in`); the Acquire fence in `lead` pairs with it.
-            match self.arrivals.compare_exchange_weak(
+            match self.arrive.word.compare_exchange_weak(
                 current.bits(),
-                after.bits(),
+                current.dropped().bits(),
                 Ordering::Release,
                 Ordering::Relaxed,
             ) {
@@ -131,7 +293,7 @@ impl<F: Fn()> Barrier<F> {
                     // a full episode, from a thread beyond the participant count, belongs to the
                     // next one, whose count starts after the reset and cannot be complete yet.)
                     if current.count() + 1 == current.participants() {
-                        return Ok(self.lead(after));
+                        return Ok(self.lead(current.dropped()));
                     }
                     return Ok(BarrierWaitResult { is_leader: false });
                 }
@@ -139,29 +301,49 @@ impl<F: Fn()> Barrier<F> {
             }
         }
     }
+}
 
-    /// A timed-out waiter takes its arrival back, unless its episode is already complete, in
-    /// which case it waits for the release after all.
-    #[cold]
-    pub(super) fn withdraw(
+impl<F> Barrier<F> {
+    /// A waiter whose deadline passed: returns `Ok` if its episode completed with it (before or
+    /// at the deadline), or else takes its arrival back and returns `TimedOut`. Never both.
+    pub(super) fn finish_timed_wait(
         &self,
-        arrivals: Arrivals,
+        mut member: Member,
+        deadline: Option<Instant>,
     ) -> Result<BarrierWaitResult, BarrierWaitError> {
-        let episode = arrivals.episode();
-        let mut current = Arrivals::from_bits(self.arrivals.load(Ordering::Relaxed));
+        match self.wait_release(&mut member, deadline) {
+            Ok(()) => Ok(BarrierWaitResult { is_leader: false }),
+            Err(BarrierWaitError::TimedOut) => self.withdraw(member),
+            Err(broken) => Err(broken),
+        }
+    }
+
+    /// A timed-out waiter takes its arrival back, unless its episode completed, or is completing,
+    /// with it: then it waits for the release after all.
+    #[cold]
+    fn withdraw(&self, mut member: Member) -> Result<BarrierWaitResult, BarrierWaitError> {
+        let episode = member.known_episode();
+        let mut current = Arrivals::from_bits(self.arrive.word.load(Ordering::Relaxed));
         loop {
+            // Completion first: an episode released is passed, even if the barrier broke since.
+            // Not yet released, the arrival word counts this episode or one of the few after it
+            // (one per leader still to release), so its bits name this episode unambiguously.
+            if self.is_released(episode) {
+                return Ok(BarrierWaitResult { is_leader: false });
+            }
+            if current.episode() != episode.bits() || current.is_full() {
+                // Reset, or full and being led: this arrival is part of it.
+                return self
+                    .wait_release(&mut member, None)
+                    .map(|()| BarrierWaitResult { is_leader: false });
+            }
             if current.is_broken() {
                 return Err(BarrierWaitError::Broken);
-            }
-            if current.episode() != episode || current.is_full() {
-                // Complete: this arrival is part of it; the leader is about to release it.
-                self.wait_released(arrivals, None)?;
-                return Ok(BarrierWaitResult { is_leader: false });
             }
             // Relaxed: a withdrawn arrival publishes nothing and learns nothing. The
             // modification order of the arrival word decides the race with the last arrival:
             // this succeeds only before it, so the episode then needs one more arrival.
-            match self.arrivals.compare_exchange_weak(
+            match self.arrive.word.compare_exchange_weak(
                 current.bits(),
                 current.withdrawn().bits(),
                 Ordering::Relaxed,
@@ -172,81 +354,196 @@ impl<F: Fn()> Barrier<F> {
             }
         }
     }
-}
 
-impl<F> Barrier<F> {
-    /// Opens the episode after `episode` in the release word, then wakes the sleepers.
+    /// Releases `episode`: once the previous episode is released, flips the release word's
+    /// episode bits past it, advances the open episode, and wakes the sleepers.
     #[inline]
-    fn release(&self, episode: u32) {
-        let mut current = Released::from_bits(episode);
+    fn release(&self, episode: Episode) {
+        let mut current = Released::open(episode);
         loop {
-            // Release: pairs with the Acquire load in `wait_episode`, publishing this episode's
-            // writes (gathered by the Acquire fence in `lead`) and the completion's to every
-            // waiter. The new value keeps BROKEN and drops SLEEPERS: every sleeper is woken below.
-            match self.released.compare_exchange(
+            // Release: pairs with the wait loop's Acquire load of this word, publishing this
+            // episode's writes (gathered by the Acquire fence in `lead`) and the completion's to
+            // every waiter that sees the new bits. Expecting this episode's bits, it succeeds
+            // only once the previous episode is released, so leaders flip the bits in order.
+            // The new value keeps BROKEN and DOOMED and drops SLEEPERS: every sleeper is woken
+            // below.
+            match self.release.word.compare_exchange(
                 current.bits(),
-                current.opening_after(episode).bits(),
+                current.opening(episode.next()).bits(),
                 Ordering::Release,
                 Ordering::Relaxed,
             ) {
-                Ok(previous) => return self.released.wake_all_if_sleepers(previous),
-                // A waiter set SLEEPERS, or the barrier broke: same episode, try again.
-                Err(actual) if Released::from_bits(actual).episode() == episode => {
-                    current = Released::from_bits(actual);
+                Ok(previous) => {
+                    // Release: pairs with the Acquire loads of the open episode (`has_released`),
+                    // as the exchange above does for the word. A plain store on the line this
+                    // thread just took: two leaders' stores can land out of order, leaving the
+                    // count an episode or two behind the word for a moment, which its readers
+                    // allow for (they consult the word too).
+                    self.release
+                        .episode
+                        .store(episode.next().number(), Ordering::Release);
+                    return self.release.word.wake_all_if_sleepers(previous);
                 }
-                // The previous episode's leader has not opened this episode yet (only when more
-                // threads than participants share the barrier): wait for it.
                 Err(actual) => {
-                    if self
-                        .wait_episode(Released::previous(episode), 0, None)
-                        .is_err()
-                    {
-                        // Broken: this episode's waiters are told so by the release word.
-                        return;
+                    current = Released::from_bits(actual);
+                    if current.episode() != episode.bits() {
+                        // The previous episode is not released yet.
+                        self.wait_for_previous(episode);
+                        current = Released::from_bits(self.release.word.load(Ordering::Relaxed));
                     }
-                    current = Released::from_bits(actual).with_episode(episode);
+                    // Otherwise a waiter marked SLEEPERS, or the barrier broke: try again.
                 }
             }
         }
     }
 
-    /// Waits, until `deadline` at the latest, for the release of the episode an arrival (as its
-    /// arrival left the arrival word) belongs to, or for the barrier to break.
-    #[inline]
-    pub(super) fn wait_released(
-        &self,
-        arrivals: Arrivals,
-        deadline: Option<Instant>,
-    ) -> Result<(), BarrierWaitError> {
-        // Every participant but the leader may wait at once.
-        let waiters = arrivals.participants().saturating_sub(1) as usize;
-        self.wait_episode(arrivals.episode(), waiters, deadline)
+    /// The previous episode's leader has reset the arrival word but not yet released its episode
+    /// (only when more threads than participants share the barrier): wait until the release word
+    /// shows `episode` open. Leaders never block between their reset and their release but here,
+    /// and the first of them waits for nobody, so this ends, broken barrier or not.
+    #[cold]
+    fn wait_for_previous(&self, episode: Episode) {
+        // The wait loop's Acquire load of the release word pairs with the previous leader's
+        // Release compare-exchange of it, after which the open episode reads `episode`. Only
+        // leaders change the episode bits, in order, and they lag the arrival word by far less
+        // than 2^27 episodes: equal bits are this episode.
+        let previous =
+            |observed| (Released::from_bits(observed).episode() == episode.bits()).then_some(());
+        let _ = wait(&self.release.word, self.policy, 0, None, previous);
     }
 
-    /// Waits for the release of `episode` by number: for an arrival (`wait_released`), and for
-    /// the leader that must see the previous episode released before it releases its own.
-    #[cold]
-    fn wait_episode(
+    /// Waits, until `deadline` at the latest, for the release of `member`'s episode. A broken
+    /// barrier ends the wait with `Broken` only if the episode will not be released: see
+    /// `will_release`.
+    pub(super) fn wait_release(
         &self,
-        episode: u32,
-        waiters: usize,
+        member: &mut Member,
         deadline: Option<Instant>,
     ) -> Result<(), BarrierWaitError> {
-        // The Acquire load of the release word in `wait` pairs with the Release compare-exchange
-        // in `release`.
-        let released = |state| {
-            let state = Released::from_bits(state);
-            if state.has_released(episode) {
-                Some(Ok(()))
-            } else if state.is_broken() {
-                Some(Err(BarrierWaitError::Broken))
-            } else {
-                None
-            }
+        let waiters = member.waiters;
+        let awaiting = Awaiting {
+            barrier: self,
+            member,
+            confirm: true,
         };
-        match wait(&self.released, self.policy, waiters, deadline, released) {
+        match wait(&self.release.word, self.policy, waiters, deadline, awaiting) {
             Ok(result) => result,
             Err(TimedOut) => Err(BarrierWaitError::TimedOut),
         }
+    }
+
+    /// Whether the open episode's full number shows `episode` released. It can lag the release
+    /// word by an episode or two for a moment (see `release`): `is_released` asks both.
+    #[inline]
+    pub(super) fn has_released(&self, episode: Episode) -> bool {
+        // Acquire: pairs with the Release store of the open episode in `release`.
+        self.open_episode(Ordering::Acquire) > episode
+    }
+
+    /// Whether `episode` has been released: the release word shows it (exact for an episode up
+    /// to 2^26 behind the open one), or the open episode's number does (for any older one).
+    /// Once true, true for good.
+    #[inline]
+    pub(super) fn is_released(&self, episode: Episode) -> bool {
+        // Acquire: pairs with the Release compare-exchange of the word in `release`.
+        Released::from_bits(self.release.word.load(Ordering::Acquire)).has_released(episode)
+            || self.has_released(episode)
+    }
+
+    /// On a broken barrier (`observed`, the release word, shows it), whether `episode`, not yet
+    /// released, will be: its leader has reset the arrival word past it, or it is the episode
+    /// that was open when the barrier broke and it is not doomed (it had all its arrivals then,
+    /// and its leader is completing it).
+    ///
+    /// A broken barrier's arrival word moves on by no more than the leaders already between
+    /// their reset and their release, so its episode bits name `episode` unambiguously.
+    #[cold]
+    fn will_release(&self, episode: Episode, observed: Released) -> bool {
+        // Relaxed: the Release flag-setting in `set_broken`, which the wait loop's Acquire load
+        // of `observed` read, orders every reset made before the break before this load. The
+        // release this promises is waited for through the release word.
+        let arrivals = Arrivals::from_bits(self.arrive.word.load(Ordering::Relaxed));
+        arrivals.episode() != episode.bits() || !observed.is_doomed()
+    }
+
+    /// The open episode: every earlier one has been released. Each caller names its ordering.
+    #[inline]
+    pub(super) fn open_episode(&self, order: Ordering) -> Episode {
+        Episode::new(self.release.episode.load(order))
+    }
+
+    /// Takes a refused arrival back, leaving the arrival word as it was: one arrival fewer in the
+    /// episode it was counted in, unless that episode has been reset since (the reset erased it).
+    #[cold]
+    fn take_back(&self, arrival: Arrivals) {
+        let mut current = Arrivals::from_bits(self.arrive.word.load(Ordering::Relaxed));
+        while current.episode() == arrival.episode() {
+            // Relaxed: a refused arrival publishes nothing and learns nothing; as a
+            // read-modify-write it keeps the other arrivals' release sequences intact.
+            match self.arrive.word.compare_exchange_weak(
+                current.bits(),
+                current.withdrawn().bits(),
+                Ordering::Relaxed,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => return,
+                Err(actual) => current = Arrivals::from_bits(actual),
+            }
+        }
+    }
+
+    /// Whether this thread is running this barrier's completion.
+    #[cold]
+    fn is_completing(&self) -> bool {
+        COMPLETING.with(|completing| completing.borrow().contains(&self.address()))
+    }
+
+    /// The barrier's address, which names it while it is borrowed.
+    fn address(&self) -> usize {
+        (self as *const Self).addr()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A member that did not run while 2^27 episodes passed sees its own episode bits in the
+    /// release word again. It does not take that for "not released" past its next sleep: before
+    /// sleeping it reads the open episode, and its next look passes.
+    #[test]
+    fn a_member_whose_bits_came_round_does_not_sleep_through_its_release() {
+        let barrier = Barrier::new(2);
+        let mut member = Member {
+            bits: 0,
+            episode: Some(Episode::FIRST),
+            waiters: 1,
+        };
+        let lapped = Episode::new(1 << 27); // the same low bits as episode 0
+        barrier
+            .release
+            .episode
+            .store(lapped.number(), Ordering::Relaxed);
+        barrier
+            .release
+            .word
+            .store(Released::open(lapped).bits(), Ordering::Relaxed);
+        let observed = barrier.release.word.load(Ordering::Relaxed);
+        let mut awaiting = Awaiting {
+            barrier: &barrier,
+            member: &mut member,
+            confirm: false,
+        };
+        assert!(
+            awaiting.ready(observed).is_none(),
+            "the word alone shows it open"
+        );
+        assert_eq!(
+            awaiting.announce(&barrier.release.word, observed),
+            None,
+            "it went to sleep on a released episode"
+        );
+        assert_eq!(awaiting.ready(observed), Some(Ok(())));
+        assert_eq!(barrier.wait_release(&mut member, None), Ok(()));
     }
 }

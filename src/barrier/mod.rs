@@ -18,6 +18,8 @@ mod arrival;
 mod broken;
 mod episode;
 mod state;
+#[cfg(test)]
+mod tests;
 
 pub use arrival::Arrival;
 pub use broken::PanicGuard;
@@ -25,13 +27,13 @@ pub use broken::PanicGuard;
 use crate::futex::Futex;
 use crate::primitive::{const_fn_unless_loom, AtomicU64, Ordering};
 use crate::wait::{deadline_after, WaitPolicy};
-use broken::{broken, no_participants};
+use broken::{broken, refused};
 use crossbeam_utils::CachePadded;
 use episode::{Arrived, Refused};
-use state::{Arrivals, Released};
+use state::{Arrivals, Episode, Released};
 use std::error::Error;
 use std::fmt;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// The completion of a barrier made by [`Barrier::new`]: there is none.
 type NoCompletion = fn();
@@ -84,15 +86,34 @@ type NoCompletion = fn();
 /// assert_eq!(leaders.into_inner(), 1);
 /// ```
 pub struct Barrier<F = NoCompletion> {
-    /// The arrival word, on a cache line of its own.
-    arrivals: CachePadded<AtomicU64>,
-    /// The release word, on a cache line of its own so that waiters spinning on it are not
+    /// The arrival line: the arrival word, on a cache line of its own.
+    arrive: CachePadded<ArriveLine>,
+    /// The release line, on a cache line of its own so that waiters spinning on it are not
     /// disturbed by every arrival.
-    released: CachePadded<Futex>,
+    release: CachePadded<ReleaseLine>,
     /// Read only by waiters, after they found they must wait.
     policy: WaitPolicy,
     /// Run by each episode's leader; `None` for a barrier made by `new`.
     completion: Option<F>,
+}
+
+/// What arriving threads write: the arrival word, and the full number of the episode it counts.
+struct ArriveLine {
+    /// The arrival word (`state::Arrivals`).
+    word: AtomicU64,
+    /// The episode being counted, in full, as the last leader to reset left it: each leader
+    /// stores the number of the episode its reset opens, just before the reset. Only leaders
+    /// read it, after their Acquire fence, to recover their episode's number.
+    episode: AtomicU64,
+}
+
+/// What waiting threads read: the word they sleep on, and the full number of the open episode.
+struct ReleaseLine {
+    /// The release word (`state::Released`).
+    word: Futex,
+    /// The open episode, in full: every earlier one has been released. Only leaders write it,
+    /// one at a time, in episode order.
+    episode: AtomicU64,
 }
 
 impl Barrier {
@@ -129,8 +150,9 @@ impl Barrier {
         /// assert!(START.wait().is_leader());
         /// ```
         #[must_use]
+        #[track_caller]
         pub fn new(n: usize) -> Barrier {
-            Barrier::build(n, None)
+            Barrier::build(n, None, Episode::FIRST)
         }
     }
 }
@@ -176,8 +198,9 @@ impl<F: Fn()> Barrier<F> {
         /// });
         /// ```
         #[must_use]
+        #[track_caller]
         pub fn with_completion(n: usize, f: F) -> Barrier<F> {
-            Barrier::build(n, Some(f))
+            Barrier::build(n, Some(f), Episode::FIRST)
         }
     }
 
@@ -194,8 +217,11 @@ impl<F: Fn()> Barrier<F> {
     ///
     /// Panics if the barrier is broken (a participant panicked while holding a
     /// [`panic_guard`](Barrier::panic_guard), or the completion panicked) before this episode
-    /// completes, and if every participant has left with
-    /// [`arrive_and_drop`](Barrier::arrive_and_drop).
+    /// completes, if every participant has left with
+    /// [`arrive_and_drop`](Barrier::arrive_and_drop), and if called from within this barrier's
+    /// own completion (which runs before the episode is released, so the call would wait for
+    /// itself: the panic unwinds through the completion and breaks the barrier). A refused call
+    /// leaves the barrier's counts as they were.
     ///
     /// # Examples
     ///
@@ -213,13 +239,12 @@ impl<F: Fn()> Barrier<F> {
     #[track_caller]
     pub fn wait(&self) -> BarrierWaitResult {
         match self.arrive_in(None) {
-            Ok(Arrived::Leader(arrivals)) => self.lead(arrivals),
-            Ok(Arrived::Waiter(arrivals)) => match self.wait_released(arrivals, None) {
+            Ok(Arrived::Leader(arrival)) => self.lead(arrival),
+            Ok(Arrived::Waiter(mut member)) => match self.wait_release(&mut member, None) {
                 Ok(()) => BarrierWaitResult { is_leader: false },
                 Err(_) => broken("Barrier::wait"),
             },
-            Err(Refused::NoParticipants) => no_participants("Barrier::wait"),
-            Err(Refused::Broken | Refused::TimedOut) => broken("Barrier::wait"),
+            Err(refusal) => refused("Barrier::wait", refusal),
         }
     }
 
@@ -240,7 +265,8 @@ impl<F: Fn()> Barrier<F> {
     ///
     /// # Panics
     ///
-    /// Panics if the barrier is broken, and if every participant has left.
+    /// Panics if the barrier is broken, if every participant has left, and if called from within
+    /// this barrier's own completion, as [`wait`](Barrier::wait) does.
     ///
     /// # Examples
     ///
@@ -264,13 +290,17 @@ impl<F: Fn()> Barrier<F> {
     #[track_caller]
     pub fn arrive(&self) -> Arrival<'_, F> {
         match self.arrive_in(None) {
-            Ok(Arrived::Leader(arrivals)) => {
-                self.lead(arrivals);
-                Arrival::new(self, arrivals, true)
+            Ok(Arrived::Leader(arrival)) => {
+                // Relaxed: a reference point near this episode, for its full number only.
+                let near = self.open_episode(Ordering::Relaxed);
+                self.lead(arrival);
+                Arrival::leader(self, Episode::from_bits(arrival.episode(), near))
             }
-            Ok(Arrived::Waiter(arrivals)) => Arrival::new(self, arrivals, false),
-            Err(Refused::NoParticipants) => no_participants("Barrier::arrive"),
-            Err(Refused::Broken | Refused::TimedOut) => broken("Barrier::arrive"),
+            // Relaxed: as above.
+            Ok(Arrived::Waiter(member)) => {
+                Arrival::waiter(self, member, self.open_episode(Ordering::Relaxed))
+            }
+            Err(refusal) => refused("Barrier::arrive", refusal),
         }
     }
 
@@ -286,7 +316,8 @@ impl<F: Fn()> Barrier<F> {
     ///
     /// # Panics
     ///
-    /// Panics if every participant has already left.
+    /// Panics if every participant has already left, and if called from within this barrier's
+    /// own completion (leaving from the episode the completion is completing is not defined).
     ///
     /// # Examples
     ///
@@ -311,9 +342,10 @@ impl<F: Fn()> Barrier<F> {
     pub fn arrive_and_drop(&self) -> BarrierWaitResult {
         match self.drop_participant() {
             Ok(result) => result,
-            Err(_) => {
+            Err(Refused::NoParticipants) => {
                 panic!("Barrier::arrive_and_drop: every participant has already left the barrier")
             }
+            Err(refusal) => refused("Barrier::arrive_and_drop", refusal),
         }
     }
 
@@ -333,7 +365,8 @@ impl<F: Fn()> Barrier<F> {
     ///
     /// # Panics
     ///
-    /// Panics if every participant has left with [`arrive_and_drop`](Barrier::arrive_and_drop).
+    /// Panics if every participant has left with [`arrive_and_drop`](Barrier::arrive_and_drop),
+    /// and if called from within this barrier's own completion.
     ///
     /// # Examples
     ///
@@ -355,33 +388,75 @@ impl<F: Fn()> Barrier<F> {
     /// ```
     #[track_caller]
     pub fn wait_timeout(&self, timeout: Duration) -> Result<BarrierWaitResult, BarrierWaitError> {
-        let deadline = deadline_after(timeout);
-        let arrivals = match self.arrive_in(deadline) {
-            Ok(Arrived::Leader(arrivals)) => return Ok(self.lead(arrivals)),
-            Ok(Arrived::Waiter(arrivals)) => arrivals,
-            Err(Refused::NoParticipants) => no_participants("Barrier::wait_timeout"),
-            Err(Refused::Broken) => return Err(BarrierWaitError::Broken),
-            Err(Refused::TimedOut) => return Err(BarrierWaitError::TimedOut),
-        };
-        match self.wait_released(arrivals, deadline) {
-            Ok(()) => Ok(BarrierWaitResult { is_leader: false }),
-            Err(BarrierWaitError::TimedOut) => self.withdraw(arrivals),
-            Err(broken) => Err(broken),
+        self.timed_wait("Barrier::wait_timeout", deadline_after(timeout))
+    }
+
+    /// Like [`wait_timeout`](Barrier::wait_timeout), with a deadline instead of a timeout: if the
+    /// episode is not complete by `deadline`, this thread's arrival is withdrawn.
+    ///
+    /// A deadline that has passed withdraws at once, unless this arrival completes the episode
+    /// (then this thread leads it and gets `Ok`).
+    ///
+    /// # Errors
+    ///
+    /// [`BarrierWaitError::TimedOut`] when the arrival was withdrawn;
+    /// [`BarrierWaitError::Broken`] if the barrier is broken before the episode completes.
+    ///
+    /// # Panics
+    ///
+    /// Panics if every participant has left with [`arrive_and_drop`](Barrier::arrive_and_drop),
+    /// and if called from within this barrier's own completion.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use syncpoint::{Barrier, BarrierWaitError};
+    /// use std::time::{Duration, Instant};
+    ///
+    /// let barrier = Barrier::new(2);
+    /// let deadline = Instant::now() + Duration::from_millis(1);
+    /// assert_eq!(barrier.wait_until(deadline), Err(BarrierWaitError::TimedOut));
+    /// ```
+    #[track_caller]
+    pub fn wait_until(&self, deadline: Instant) -> Result<BarrierWaitResult, BarrierWaitError> {
+        self.timed_wait("Barrier::wait_until", Some(deadline))
+    }
+
+    /// `wait_timeout` and `wait_until`, for `caller`, until `deadline` (`None`: none).
+    #[track_caller]
+    fn timed_wait(
+        &self,
+        caller: &str,
+        deadline: Option<Instant>,
+    ) -> Result<BarrierWaitResult, BarrierWaitError> {
+        match self.arrive_in(deadline) {
+            Ok(Arrived::Leader(arrival)) => Ok(self.lead(arrival)),
+            Ok(Arrived::Waiter(member)) => self.finish_timed_wait(member, deadline),
+            Err(Refused::Broken) => Err(BarrierWaitError::Broken),
+            Err(Refused::TimedOut) => Err(BarrierWaitError::TimedOut),
+            Err(refusal) => refused(caller, refusal),
         }
     }
 }
 
 impl<F> Barrier<F> {
     const_fn_unless_loom! {
-        fn build(n: usize, completion: Option<F>) -> Barrier<F> {
+        #[track_caller]
+        fn build(n: usize, completion: Option<F>, episode: Episode) -> Barrier<F> {
             assert!(
                 n <= Barrier::MAX_PARTICIPANTS,
                 "Barrier::new: more participants than Barrier::MAX_PARTICIPANTS"
             );
             let participants = if n == 0 { 1 } else { n as u32 };
             Barrier {
-                arrivals: CachePadded::new(AtomicU64::new(Arrivals::new(participants).bits())),
-                released: CachePadded::new(Futex::new(Released::INITIAL)),
+                arrive: CachePadded::new(ArriveLine {
+                    word: AtomicU64::new(Arrivals::new(participants, episode).bits()),
+                    episode: AtomicU64::new(episode.number()),
+                }),
+                release: CachePadded::new(ReleaseLine {
+                    word: Futex::new(Released::open(episode).bits()),
+                    episode: AtomicU64::new(episode.number()),
+                }),
                 policy: WaitPolicy::Adaptive,
                 completion,
             }
@@ -441,7 +516,7 @@ impl<F> Barrier<F> {
     #[must_use]
     pub fn participants(&self) -> usize {
         // Relaxed: a snapshot, which orders nothing.
-        Arrivals::from_bits(self.arrivals.load(Ordering::Relaxed)).participants() as usize
+        Arrivals::from_bits(self.arrive.word.load(Ordering::Relaxed)).participants() as usize
     }
 
     /// Returns a guard that breaks the barrier if it is dropped while its thread panics.
@@ -493,7 +568,7 @@ impl<F> Barrier<F> {
     #[must_use]
     pub fn is_broken(&self) -> bool {
         // Relaxed: the flag carries no data (see `set_broken`).
-        Released::from_bits(self.released.load(Ordering::Relaxed)).is_broken()
+        Released::from_bits(self.release.word.load(Ordering::Relaxed)).is_broken()
     }
 
     /// What a [`PanicGuard`] does when its thread panics, for the loom models: loom cannot run a
@@ -501,7 +576,15 @@ impl<F> Barrier<F> {
     #[cfg(loom)]
     #[doc(hidden)]
     pub fn break_for_loom(&self) {
-        self.set_broken();
+        self.set_broken(false);
+    }
+
+    /// The arrivals counted in the open episode, for the loom models that check that a refused
+    /// arrival leaves the arrival word as it was.
+    #[cfg(loom)]
+    #[doc(hidden)]
+    pub fn count_for_loom(&self) -> u32 {
+        Arrivals::from_bits(self.arrive.word.load(Ordering::Relaxed)).count()
     }
 }
 

@@ -1,11 +1,61 @@
-//! The barrier's two state words, every bit named (docs/design.md, "Barrier").
+//! The barrier's state: episode numbers and the two words, every bit named (docs/design.md,
+//! "Barrier").
 
 use crate::futex::SLEEPERS;
 
-/// Bits of the episode number, in both words. Episode numbers wrap.
+/// Bits of the episode number that the arrival and release words keep.
 const EPISODE_BITS: u32 = 27;
-/// The episode number's mask, once shifted down to bit 0.
+/// Those bits, once shifted down to bit 0.
 const EPISODE_MASK: u32 = (1 << EPISODE_BITS) - 1;
+
+/// An episode number, in full. Episodes are numbered from 0 by a 64-bit count that does not wrap
+/// in practice (2<sup>64</sup> episodes at one a nanosecond take 584 years); the two state words
+/// keep only its low 27 bits, and [`Episode::from_bits`] recovers the full number from them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(super) struct Episode(u64);
+
+impl Episode {
+    /// The first episode of a new barrier.
+    pub(super) const FIRST: Episode = Episode(0);
+
+    #[inline]
+    pub(super) const fn new(number: u64) -> Episode {
+        Episode(number)
+    }
+
+    #[inline]
+    pub(super) const fn number(self) -> u64 {
+        self.0
+    }
+
+    /// The low bits that the arrival and release words keep.
+    #[inline]
+    pub(super) const fn bits(self) -> u32 {
+        self.0 as u32 & EPISODE_MASK
+    }
+
+    /// The episode after this one.
+    #[inline]
+    pub(super) const fn next(self) -> Episode {
+        Episode(self.0 + 1)
+    }
+
+    /// The episode whose low bits are `bits` and that lies nearest to `near`: within 2<sup>26</sup>
+    /// before or after it.
+    ///
+    /// `near` is the open episode read just after an arrival, and an arrival's episode lies within
+    /// a few episodes of it: at most as many after it as leaders are between their reset and their
+    /// release (one per thread, far below 2<sup>26</sup>), and before it by the episodes released
+    /// between the arrival and the read (none for a leader, whose own release is still to come).
+    #[inline]
+    pub(super) fn from_bits(bits: u32, near: Episode) -> Episode {
+        // The distance from `near` in the 27-bit numbering, as a signed number in
+        // [-2^26, 2^26): shift it to the top of an i32 and back.
+        let ahead = bits.wrapping_sub(near.bits()) << (32 - EPISODE_BITS);
+        let ahead = i64::from((ahead as i32) >> (32 - EPISODE_BITS));
+        Episode(near.0.wrapping_add_signed(ahead))
+    }
+}
 
 /// A snapshot of the arrival word, the 64-bit atomic that every arrival writes once:
 ///
@@ -14,7 +64,7 @@ const EPISODE_MASK: u32 = (1 << EPISODE_BITS) - 1;
 /// | 0..20  | `COUNT`        | arrivals counted in the open episode                     |
 /// | 20..36 | `PARTICIPANTS` | arrivals that complete it (lowered by drops)             |
 /// | 36     | `BROKEN`       | the barrier is broken                                    |
-/// | 37..64 | `EPISODE`      | the episode being counted (27 bits, wrapping)            |
+/// | 37..64 | `EPISODE`      | the low 27 bits of the episode being counted             |
 ///
 /// Every decision an arrival makes comes from the value its own read-modify-write returns, so
 /// the participant count and the broken flag live here beside the count.
@@ -30,7 +80,7 @@ impl Arrivals {
     const PARTICIPANTS_MASK: u64 = (1 << 16) - 1;
     /// The barrier is broken: arrivals see it in the value their `fetch_add` returns.
     pub(super) const BROKEN: u64 = 1 << 36;
-    /// Where the episode number starts.
+    /// Where the episode bits start.
     const EPISODE_SHIFT: u32 = 37;
 
     /// The largest participant count the word holds.
@@ -39,13 +89,16 @@ impl Arrivals {
     pub(super) const ONE_ARRIVAL: u64 = 1;
     /// One participant.
     const ONE_PARTICIPANT: u64 = 1 << Arrivals::PARTICIPANTS_SHIFT;
-    /// One episode; the episode number wraps off the top of the word.
+    /// One episode; the episode bits wrap off the top of the word.
     const ONE_EPISODE: u64 = 1 << Arrivals::EPISODE_SHIFT;
 
-    /// A new barrier's word: episode 0, no arrivals, `participants` participants.
-    pub(super) const fn new(participants: u32) -> Arrivals {
+    /// A word at the start of `episode`: no arrivals, `participants` participants.
+    pub(super) const fn new(participants: u32, episode: Episode) -> Arrivals {
         debug_assert!(participants <= Arrivals::MAX_PARTICIPANTS);
-        Arrivals((participants as u64) << Arrivals::PARTICIPANTS_SHIFT)
+        Arrivals(
+            (participants as u64) << Arrivals::PARTICIPANTS_SHIFT
+                | (episode.bits() as u64) << Arrivals::EPISODE_SHIFT,
+        )
     }
 
     #[inline]
@@ -73,7 +126,7 @@ impl Arrivals {
         self.0 & Arrivals::BROKEN != 0
     }
 
-    /// The episode being counted.
+    /// The low bits of the episode being counted.
     #[inline]
     pub(super) fn episode(self) -> u32 {
         (self.0 >> Arrivals::EPISODE_SHIFT) as u32
@@ -91,7 +144,8 @@ impl Arrivals {
         Arrivals(self.0 + Arrivals::ONE_ARRIVAL)
     }
 
-    /// The word with one arrival taken back (a withdrawal). The count must be positive.
+    /// The word with one arrival taken back (a withdrawal, or a refused arrival undone). The
+    /// count must be positive.
     #[inline]
     pub(super) fn withdrawn(self) -> Arrivals {
         debug_assert!(self.count() > 0, "nothing to withdraw");
@@ -113,23 +167,35 @@ impl Arrivals {
     }
 }
 
-/// A snapshot of the release word, the 32-bit futex that waiting threads read and sleep on:
+/// A snapshot of the release word, the 32-bit futex that waiting threads sleep on:
 ///
 /// | bits   | name       | meaning                                                   |
 /// |--------|------------|-----------------------------------------------------------|
-/// | 0..27  | `EPISODE`  | the open episode: every earlier one has been released    |
-/// | 27..30 | (unused)   |                                                           |
+/// | 0..27  | `EPISODE`  | the low 27 bits of the open episode                       |
+/// | 27..29 | (unused)   |                                                           |
+/// | 29     | `DOOMED`   | the episode open when the barrier broke will not be released |
 /// | 30     | `BROKEN`   | the barrier is broken                                     |
 /// | 31     | `SLEEPERS` | a thread may be asleep on this word                       |
+///
+/// Its episode bits change at every release, so that a sleeper's expected value goes stale; the
+/// full number of the open episode is kept beside it, in the release line's 64-bit counter.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(super) struct Released(u32);
 
 impl Released {
     /// The barrier is broken: waiters see it in the value they spin on.
     pub(super) const BROKEN: u32 = 1 << 30;
+    /// The episode that was open (not yet reset) when the barrier broke will not be released: it
+    /// was still being counted (a broken barrier refuses every further arrival), or its
+    /// completion panicked. Set with `BROKEN`, or later by that completion; its waiters read it
+    /// instead of the arrival count, which refused arrivals disturb for a moment.
+    pub(super) const DOOMED: u32 = 1 << 29;
 
-    /// A new barrier's word: episode 0 open.
-    pub(super) const INITIAL: u32 = 0;
+    /// A word while `episode` is open, with no flag.
+    #[inline]
+    pub(super) const fn open(episode: Episode) -> Released {
+        Released(episode.bits())
+    }
 
     #[inline]
     pub(super) const fn from_bits(bits: u32) -> Released {
@@ -141,7 +207,7 @@ impl Released {
         self.0
     }
 
-    /// The open episode.
+    /// The low bits of the open episode.
     #[inline]
     pub(super) fn episode(self) -> u32 {
         self.0 & EPISODE_MASK
@@ -152,35 +218,33 @@ impl Released {
         self.0 & Released::BROKEN != 0
     }
 
-    /// Whether `episode` has been released: the open episode lies after it, within half the
-    /// episode space (episode numbers wrap).
+    /// Whether this word shows `episode` released: its open episode's bits lie after
+    /// `episode`'s by 1 to 2<sup>26</sup>. Exact for a thread whose episode is at most
+    /// 2<sup>26</sup> episodes behind; the open episode's full number settles the rest.
     #[inline]
-    pub(super) fn has_released(self, episode: u32) -> bool {
-        let ahead = self.episode().wrapping_sub(episode) & EPISODE_MASK;
+    pub(super) fn has_released(self, episode: Episode) -> bool {
+        let ahead = self.episode().wrapping_sub(episode.bits()) & EPISODE_MASK;
         ahead != 0 && ahead <= EPISODE_MASK >> 1
     }
 
-    /// The word that opens the episode after `episode`: the broken flag kept, `SLEEPERS` dropped
-    /// (the caller wakes every sleeper).
     #[inline]
-    pub(super) fn opening_after(self, episode: u32) -> Released {
-        Released((episode.wrapping_add(1) & EPISODE_MASK) | (self.0 & Released::BROKEN))
+    pub(super) fn is_doomed(self) -> bool {
+        self.0 & Released::DOOMED != 0
     }
 
-    /// The episode before `episode`, in the wrapping numbering.
+    /// The word that opens `next`: the broken and doomed flags kept, `SLEEPERS` dropped (the caller wakes
+    /// every sleeper).
     #[inline]
-    pub(super) fn previous(episode: u32) -> u32 {
-        episode.wrapping_sub(1) & EPISODE_MASK
-    }
-
-    /// This word as it reads while `episode` is open, with or without the broken flag.
-    #[inline]
-    pub(super) fn with_episode(self, episode: u32) -> Released {
-        Released(episode | (self.0 & Released::BROKEN))
+    pub(super) fn opening(self, next: Episode) -> Released {
+        Released(next.bits() | (self.0 & (Released::BROKEN | Released::DOOMED)))
     }
 }
 
-const _: () = assert!(Released::BROKEN & SLEEPERS == 0 && Released::BROKEN > EPISODE_MASK);
+const _: () = assert!(
+    (Released::BROKEN | Released::DOOMED) & SLEEPERS == 0
+        && Released::DOOMED > EPISODE_MASK
+        && Released::BROKEN != Released::DOOMED
+);
 const _: () = assert!(Arrivals::EPISODE_SHIFT + EPISODE_BITS == 64);
 const _: () = assert!(Arrivals::BROKEN < Arrivals::ONE_EPISODE);
 const _: () = assert!(
@@ -192,9 +256,12 @@ const _: () = assert!(
 mod tests {
     use super::*;
 
+    /// The last episode whose low bits are all ones: the next one wraps the words to 0.
+    const BEFORE_WRAP: Episode = Episode((1 << EPISODE_BITS) - 1);
+
     #[test]
     fn a_new_word_is_empty() {
-        let word = Arrivals::new(3);
+        let word = Arrivals::new(3, Episode::FIRST);
         assert_eq!(
             (word.count(), word.participants(), word.episode()),
             (0, 3, 0)
@@ -204,7 +271,7 @@ mod tests {
 
     #[test]
     fn the_last_arrival_fills_the_episode() {
-        let mut word = Arrivals::new(2);
+        let mut word = Arrivals::new(2, Episode::FIRST);
         word = word.arrived();
         assert!(!word.is_full());
         word = word.arrived();
@@ -214,18 +281,19 @@ mod tests {
 
     #[test]
     fn the_participant_field_holds_max_participants() {
-        let word = Arrivals::new(Arrivals::MAX_PARTICIPANTS);
+        let word = Arrivals::new(Arrivals::MAX_PARTICIPANTS, BEFORE_WRAP);
         assert_eq!(word.participants(), Arrivals::MAX_PARTICIPANTS);
+        assert_eq!(word.episode(), BEFORE_WRAP.bits());
         assert_eq!(
             word.dropped().participants(),
             Arrivals::MAX_PARTICIPANTS - 1
         );
-        assert_eq!(Arrivals::new(1).dropped().participants(), 0);
+        assert_eq!(Arrivals::new(1, Episode::FIRST).dropped().participants(), 0);
     }
 
     #[test]
     fn a_reset_clears_the_count_and_keeps_the_rest() {
-        let word = Arrivals::from_bits(Arrivals::new(4).bits() | Arrivals::BROKEN)
+        let word = Arrivals::from_bits(Arrivals::new(4, Episode::FIRST).bits() | Arrivals::BROKEN)
             .arrived()
             .arrived();
         let reset = word.reset();
@@ -236,22 +304,23 @@ mod tests {
     }
 
     #[test]
-    fn the_episode_wraps_in_both_words() {
-        let last = EPISODE_MASK;
-        let word = Arrivals::from_bits(Arrivals::new(2).bits() | (u64::from(last) << 37));
-        assert_eq!(word.episode(), last);
-        assert_eq!(
-            word.reset().episode(),
-            0,
-            "the arrival word wraps to episode 0"
-        );
+    fn the_episode_bits_wrap_in_both_words() {
+        let word = Arrivals::new(2, BEFORE_WRAP);
+        assert_eq!(word.reset().episode(), 0, "the arrival word wraps to 0");
         assert_eq!(word.reset().participants(), 2);
-        let open_last = Released::from_bits(last);
-        let opened = open_last.opening_after(last);
-        assert_eq!(opened.episode(), 0, "the release word wraps to episode 0");
-        assert!(opened.has_released(last), "across the wrap");
-        assert!(!opened.has_released(0));
-        assert_eq!(Released::previous(0), last);
+        let opened = Released::open(BEFORE_WRAP).opening(BEFORE_WRAP.next());
+        assert_eq!(opened.episode(), 0, "the release word wraps to 0");
+        assert_eq!(BEFORE_WRAP.next().bits(), 0);
+    }
+
+    #[test]
+    fn the_release_word_shows_the_released_episodes_nearby() {
+        let open = Released::open(Episode(5));
+        assert!(open.has_released(Episode(4)) && open.has_released(Episode(0)));
+        assert!(!open.has_released(Episode(5)) && !open.has_released(Episode(6)));
+        let wrapped = Released::open(BEFORE_WRAP.next());
+        assert!(wrapped.has_released(BEFORE_WRAP), "across the wrap");
+        assert!(!wrapped.has_released(BEFORE_WRAP.next()));
     }
 
     #[test]
@@ -259,8 +328,37 @@ mod tests {
         let word = Released::from_bits(5 | Released::BROKEN | SLEEPERS);
         assert_eq!(word.episode(), 5);
         assert!(word.is_broken());
-        let opened = word.opening_after(5);
-        assert_eq!(opened.bits(), 6 | Released::BROKEN);
-        assert!(opened.has_released(5) && !opened.has_released(6));
+        assert_eq!(word.opening(Episode(6)).bits(), 6 | Released::BROKEN);
+    }
+
+    #[test]
+    fn the_full_number_is_recovered_near_the_open_episode() {
+        for near in [
+            0,
+            5,
+            BEFORE_WRAP.0 - 2,
+            BEFORE_WRAP.0,
+            1 << 27,
+            3 << 27,
+            u64::MAX >> 2,
+        ] {
+            let near = Episode(near);
+            for distance in [0, 1, 2, 1000, (1 << 26) - 1] {
+                let ahead = Episode(near.0 + distance);
+                assert_eq!(
+                    Episode::from_bits(ahead.bits(), near),
+                    ahead,
+                    "{near:?} + {distance}"
+                );
+                if let Some(behind) = near.0.checked_sub(distance) {
+                    let behind = Episode(behind);
+                    assert_eq!(Episode::from_bits(behind.bits(), near), behind);
+                }
+            }
+        }
+        // Across the wrap of the low bits, both ways.
+        let after = BEFORE_WRAP.next().next();
+        assert_eq!(Episode::from_bits(after.bits(), BEFORE_WRAP), after);
+        assert_eq!(Episode::from_bits(BEFORE_WRAP.bits(), after), BEFORE_WRAP);
     }
 }

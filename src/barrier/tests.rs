@@ -1,0 +1,176 @@
+//! Unit tests at the edges of the episode numbering: barriers started just before the episode
+//! bits wrap, and barriers moved on by 2^26 and 2^27 episodes at once, which a real run takes
+//! seconds to reach (tests/limits.rs drives one through them).
+
+use super::state::{Arrivals, Episode, Released};
+use super::{Barrier, BarrierWaitError};
+use crate::primitive::Ordering::Relaxed;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::thread;
+use std::time::Duration;
+
+const EPISODE_BITS: u32 = 27;
+
+/// A barrier for `n` whose first episode is `first`.
+fn starting_at(n: usize, first: u64) -> Barrier {
+    Barrier::build(n, None, Episode::new(first))
+}
+
+/// Moves a barrier that no thread is using on by `episodes`, as if they had all passed.
+fn fast_forward<F>(barrier: &Barrier<F>, episodes: u64) {
+    let arrivals = Arrivals::from_bits(barrier.arrive.word.load(Relaxed));
+    assert_eq!(
+        arrivals.count(),
+        0,
+        "fast_forward needs a barrier no thread is in"
+    );
+    let open = Episode::new(barrier.release.episode.load(Relaxed) + episodes);
+    barrier
+        .arrive
+        .word
+        .store(Arrivals::new(arrivals.participants(), open).bits(), Relaxed);
+    barrier.arrive.episode.store(open.number(), Relaxed);
+    barrier.release.episode.store(open.number(), Relaxed);
+    barrier
+        .release
+        .word
+        .store(Released::open(open).bits(), Relaxed);
+}
+
+fn count<F>(barrier: &Barrier<F>) -> u32 {
+    Arrivals::from_bits(barrier.arrive.word.load(Relaxed)).count()
+}
+
+/// `threads` threads share a barrier of `n` that starts 3 episodes before the episode bits wrap,
+/// for `episodes` episodes: one leader per episode, and the barrier's count ends empty. The
+/// threads draw their arrivals from a pool of `n * episodes`: with a fixed number per thread,
+/// more threads than participants can strand the last one (with `std`'s barrier too).
+fn across_the_wrap(n: usize, threads: usize, episodes: usize) {
+    let first = (1 << EPISODE_BITS) - 3;
+    let barrier = starting_at(n, first);
+    let tickets = AtomicUsize::new(n * episodes);
+    let leaders = AtomicUsize::new(0);
+    thread::scope(|s| {
+        for _ in 0..threads {
+            s.spawn(|| {
+                while tickets
+                    .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |t| t.checked_sub(1))
+                    .is_ok()
+                {
+                    if barrier.wait().is_leader() {
+                        leaders.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+            });
+        }
+    });
+    assert_eq!(leaders.into_inner(), episodes);
+    assert_eq!(count(&barrier), 0);
+    assert_eq!(
+        barrier.release.episode.load(Relaxed),
+        first + episodes as u64
+    );
+}
+
+#[test]
+fn waits_pass_the_wrap_of_the_episode_bits() {
+    across_the_wrap(2, 2, 20);
+    across_the_wrap(3, 3, 20);
+}
+
+#[test]
+fn more_threads_than_participants_pass_the_wrap() {
+    across_the_wrap(2, 4, 40);
+    across_the_wrap(1, 3, 40);
+    across_the_wrap(3, 8, 40);
+}
+
+/// An arrival whose episode completed stays complete however many episodes pass before it is
+/// asked: 2^26 + 1 (where half-window comparisons of 27-bit numbers turned), 2^27 (where the
+/// episode bits come round to its own) and 2^27 + 2^26.
+#[test]
+fn an_arrival_stays_complete_for_ever() {
+    for gap in [(1 << 26) + 1, 1 << 27, (1 << 27) + (1 << 26)] {
+        let barrier = Barrier::new(2);
+        let arrival = thread::scope(|s| {
+            s.spawn(|| barrier.wait());
+            let arrival = barrier.arrive();
+            while !arrival.is_complete() {
+                thread::yield_now();
+            }
+            arrival
+        });
+        fast_forward(&barrier, gap);
+        assert!(arrival.is_complete(), "after {gap} more episodes");
+        // Passes (at once); an arrival that took its episode for open would block for ever, so
+        // a timeout keeps a broken variant from hanging the suite.
+        assert!(arrival.wait_timeout(Duration::from_secs(1)).is_ok());
+    }
+}
+
+/// A timed waiter whose episode completed gets `Ok` and withdraws nothing, however many episodes
+/// passed: here exactly 2^27 - 1 more, so that the open episode's bits are its own again while
+/// another thread's arrival is counted in it (the case that once withdrew that arrival).
+#[test]
+fn a_late_timed_waiter_gets_ok_and_withdraws_nothing() {
+    let barrier = Barrier::new(2);
+    let arrival = thread::scope(|s| {
+        s.spawn(|| barrier.wait());
+        barrier.arrive()
+    });
+    fast_forward(&barrier, (1 << 27) - 1);
+    thread::scope(|s| {
+        let pending = s.spawn(|| barrier.wait());
+        while count(&barrier) == 0 {
+            thread::yield_now();
+        }
+        assert_eq!(
+            arrival.wait_timeout(Duration::ZERO).map(|r| r.is_leader()),
+            Ok(false)
+        );
+        assert_eq!(count(&barrier), 1, "a completed arrival withdrew another's");
+        barrier.wait(); // completes the pending thread's episode
+        pending.join().unwrap();
+    });
+}
+
+/// Refused arrivals leave the arrival word as it was: on a broken barrier (2^20 + 1 of them, more
+/// than the count field holds) and on a barrier every participant has left.
+#[test]
+fn refused_arrivals_are_taken_back() {
+    let barrier = Barrier::new(2);
+    barrier.set_broken(false);
+    for _ in 0..(1 << 20) + 1 {
+        assert_eq!(
+            barrier.wait_timeout(Duration::MAX),
+            Err(BarrierWaitError::Broken)
+        );
+    }
+    assert_eq!((count(&barrier), barrier.participants()), (0, 2));
+
+    let barrier = Barrier::new(1);
+    barrier.arrive_and_drop();
+    for _ in 0..3 {
+        assert!(std::panic::catch_unwind(|| barrier.wait()).is_err());
+    }
+    assert_eq!((count(&barrier), barrier.participants()), (0, 0));
+}
+
+/// The full episode number is recovered from the arrival word near the wrap, for a waiter and for
+/// a split-phase arrival.
+#[test]
+fn an_arrival_near_the_wrap_knows_its_episode() {
+    let first = (1u64 << EPISODE_BITS) - 1;
+    let barrier = starting_at(2, first);
+    thread::scope(|s| {
+        s.spawn(|| barrier.wait());
+        let arrival = barrier.arrive();
+        assert!(format!("{arrival:?}").contains(&format!("episode: {first}")));
+        arrival.wait();
+    });
+    assert_eq!(barrier.release.episode.load(Relaxed), first + 1);
+    assert_eq!(
+        Released::from_bits(barrier.release.word.load(Relaxed)).episode(),
+        0
+    );
+}
