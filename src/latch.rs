@@ -294,10 +294,8 @@ impl Latch {
     #[cold]
     fn wait_slow(&self, deadline: Option<Instant>) -> bool {
         // The wait loop's Acquire load pairs with the Release count-downs (see `count_down_by`).
-        wait(&self.state, self.policy, 1, deadline, |state| {
-            (state & COUNT == 0).then_some(())
-        })
-        .is_ok()
+        let mut open = |state| (state & COUNT == 0).then_some(());
+        wait(&self.state, self.policy, 1, deadline, &mut open).is_ok()
     }
 
     /// Returns the remaining count.

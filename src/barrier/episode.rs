@@ -197,7 +197,7 @@ impl<F: Fn()> Barrier<F> {
             let full = Episode::from_bits(arrival.episode(), self.open_episode(Ordering::Relaxed));
             // Not a member of the full episode: a break refuses this arrival whether or not that
             // episode completes.
-            let released = |observed| {
+            let mut released = |observed| {
                 let word = Released::from_bits(observed);
                 if word.has_released(full) || self.has_released(full) {
                     Some(Ok(()))
@@ -205,7 +205,7 @@ impl<F: Fn()> Barrier<F> {
                     word.is_broken().then_some(Err(()))
                 }
             };
-            match wait(&self.release.word, self.policy, 1, deadline, released) {
+            match wait(&self.release.word, self.policy, 1, deadline, &mut released) {
                 Ok(Ok(())) => return Ok(()),
                 Ok(Err(())) => Refused::Broken,
                 Err(TimedOut) => Refused::TimedOut,
@@ -407,9 +407,9 @@ impl<F> Barrier<F> {
         // Release compare-exchange of it, after which the open episode reads `episode`. Only
         // leaders change the episode bits, in order, and they lag the arrival word by far less
         // than 2^27 episodes: equal bits are this episode.
-        let previous =
+        let mut previous =
             |observed| (Released::from_bits(observed).episode() == episode.bits()).then_some(());
-        let _ = wait(&self.release.word, self.policy, 0, None, previous);
+        let _ = wait(&self.release.word, self.policy, 0, None, &mut previous);
     }
 
     /// Waits, until `deadline` at the latest, for the release of `member`'s episode. A broken
@@ -421,12 +421,18 @@ impl<F> Barrier<F> {
         deadline: Option<Instant>,
     ) -> Result<(), BarrierWaitError> {
         let waiters = member.waiters;
-        let awaiting = Awaiting {
+        let mut awaiting = Awaiting {
             barrier: self,
             member,
             confirm: true,
         };
-        match wait(&self.release.word, self.policy, waiters, deadline, awaiting) {
+        match wait(
+            &self.release.word,
+            self.policy,
+            waiters,
+            deadline,
+            &mut awaiting,
+        ) {
             Ok(result) => result,
             Err(TimedOut) => Err(BarrierWaitError::TimedOut),
         }

@@ -1,5 +1,5 @@
-//! The timed wait on Linux and Android: the futex itself, with a relative timeout, through
-//! rustix's safe wrapper.
+//! Linux and Android: the timed wait (the futex itself, with a relative timeout) and the wake of
+//! `n` sleepers, through rustix's safe wrapper.
 
 use crate::primitive::AtomicU32;
 use rustix::thread::futex;
@@ -15,4 +15,10 @@ pub(super) fn wait_for(word: &AtomicU32, expected: u32, timeout: Duration) {
     // Every outcome (woken, value changed, interrupted, timed out) is decided by the caller's look
     // at the state and the clock, so the error value carries nothing it needs.
     let _ = futex::wait(word, futex::Flags::PRIVATE, expected, Some(&timeout));
+}
+
+/// Wakes up to `n` threads asleep on `word`, in one system call.
+pub(super) fn wake(word: &AtomicU32, n: u32) {
+    // The number woken is not needed: a wake that finds fewer sleepers wakes fewer.
+    let _ = futex::wake(word, futex::Flags::PRIVATE, n);
 }

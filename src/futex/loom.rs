@@ -52,4 +52,12 @@ impl Queue {
         let _guard = self.lock.lock().unwrap();
         self.sleepers.notify_all();
     }
+
+    /// Wakes up to `n` sleepers, and no more: a rule that wakes too few is a deadlock here.
+    pub(super) fn wake(&self, _word: &AtomicU32, n: u32) {
+        let _guard = self.lock.lock().unwrap();
+        for _ in 0..n {
+            self.sleepers.notify_one();
+        }
+    }
 }

@@ -4,8 +4,8 @@
 //! |---|---|
 //! | `mod.rs` | [`Futex`] and the sleep protocol below |
 //! | `os.rs` | the operating system's futex: untimed waits and wakes through atomic-wait |
-//! | `linux.rs` | the timed wait on Linux and Android (rustix) |
-//! | `poll.rs` | the timed wait elsewhere: polling with a back-off |
+//! | `linux.rs` | Linux and Android: the timed wait and the wake of `n` (rustix) |
+//! | `poll.rs` | elsewhere: the timed wait by polling with a back-off, the wake of `n` as `n` wakes |
 //! | `loom.rs` | the loom model of the futex, used under `--cfg loom` |
 //!
 //! # The sleep protocol
@@ -103,6 +103,13 @@ impl Futex {
             }
             Some(deadline) => self.queue.wait_until(&self.word, expected, deadline),
         }
+    }
+
+    /// Wakes up to `n` threads asleep on this word: for words whose sleepers are counted
+    /// elsewhere (the semaphore's), so that a release wakes only as many as it can serve.
+    #[inline]
+    pub(crate) fn wake(&self, n: u32) {
+        self.queue.wake(&self.word, n);
     }
 
     /// Wakes every sleeper if `previous`, the value a read-modify-write just replaced, had

@@ -1,5 +1,6 @@
-//! The operating system's futex. Untimed waits and every wake go through atomic-wait, on every
-//! platform it supports; the timed wait comes from the platform's own file.
+//! The operating system's futex. Untimed waits and wakes of one or all go through atomic-wait, on
+//! every platform it supports; the timed wait, and a wake of `n`, come from the platform's own
+//! file.
 
 use super::Woken;
 use crate::primitive::AtomicU32;
@@ -7,7 +8,7 @@ use std::time::Instant;
 
 #[cfg_attr(any(target_os = "linux", target_os = "android"), path = "linux.rs")]
 #[cfg_attr(not(any(target_os = "linux", target_os = "android")), path = "poll.rs")]
-mod timed;
+mod platform;
 
 /// The kernel keeps the queue of sleepers; there is nothing to keep here.
 pub(super) struct Queue;
@@ -28,7 +29,7 @@ impl Queue {
         let Some(remaining) = deadline.checked_duration_since(Instant::now()) else {
             return Woken::TimedOut;
         };
-        timed::wait_for(word, expected, remaining);
+        platform::wait_for(word, expected, remaining);
         if Instant::now() >= deadline {
             Woken::TimedOut
         } else {
@@ -39,5 +40,14 @@ impl Queue {
     #[cold]
     pub(super) fn wake_all(&self, word: &AtomicU32) {
         atomic_wait::wake_all(word);
+    }
+
+    #[cold]
+    pub(super) fn wake(&self, word: &AtomicU32, n: u32) {
+        match n {
+            0 => {}
+            1 => atomic_wait::wake_one(word),
+            n => platform::wake(word, n),
+        }
     }
 }

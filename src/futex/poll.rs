@@ -1,6 +1,6 @@
-//! The timed wait where atomic-wait offers none and no futex crate with a sound timed wait was
-//! found (docs/design.md): poll the word, sleeping between looks with a back-off from 50 µs
-//! doubling to 1 ms, never past the timeout.
+//! Where atomic-wait offers no timed wait and no futex crate with a sound one was found
+//! (docs/design.md): the timed wait polls the word, sleeping between looks with a back-off from
+//! 50 µs doubling to 1 ms, never past the timeout; a wake of `n` is `n` wakes of one.
 
 use crate::primitive::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
@@ -16,5 +16,12 @@ pub(super) fn wait_for(word: &AtomicU32, expected: u32, timeout: Duration) {
         };
         std::thread::sleep(nap.min(remaining));
         nap = (nap * 2).min(Duration::from_millis(1));
+    }
+}
+
+/// Wakes up to `n` threads asleep on `word`, one system call each: atomic-wait wakes one or all.
+pub(super) fn wake(word: &AtomicU32, n: u32) {
+    for _ in 0..n {
+        atomic_wait::wake_one(word);
     }
 }

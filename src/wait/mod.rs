@@ -66,7 +66,7 @@ pub(crate) fn wait<W: Waiter>(
     policy: WaitPolicy,
     waiters: usize,
     deadline: Option<Instant>,
-    mut waiter: W,
+    waiter: &mut W,
 ) -> Result<W::Output, TimedOut> {
     let mut spin = Spin::new(policy, waiters, deadline);
     loop {
