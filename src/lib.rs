@@ -14,7 +14,8 @@
 //! | [`PanicGuard`] | breaks a [`Barrier`] when its thread panics, so the others do not hang |
 //! | [`Latch`] | a single-use countdown, like C++'s `std::latch` |
 //! | [`Semaphore`] | a counting semaphore with timed and multi-permit acquires |
-//! | [`SemaphorePermit`] | a guard that releases one permit when dropped |
+//! | [`SemaphorePermit`] | a guard that releases its permits when dropped |
+//! | [`OwnedSemaphorePermit`] | the same through an `Arc`, to move into spawned work |
 //! | [`WaitPolicy`] | how a waiting thread spins or sleeps: adaptive (default), active or passive |
 //! | [`classic`] | the Little Book of Semaphores constructions, as a correct reference |
 //!
@@ -61,5 +62,5 @@ mod wait;
 
 pub use barrier::{Arrival, Barrier, BarrierWaitError, BarrierWaitResult, PanicGuard};
 pub use latch::Latch;
-pub use semaphore::{Semaphore, SemaphorePermit};
+pub use semaphore::{OwnedSemaphorePermit, Semaphore, SemaphorePermit};
 pub use wait::WaitPolicy;

@@ -1,34 +1,45 @@
-//! A counting semaphore on one futex word.
+//! A counting semaphore that wakes only who can proceed.
 //!
-//! State word (see docs/design.md, "Semaphore"):
+//! | file | what it holds |
+//! |---|---|
+//! | `mod.rs` | the public [`Semaphore`]: acquiring and releasing, their fast paths |
+//! | `state.rs` | the state word: permits and who waits, every bit named |
+//! | `waiter.rs` | the slow paths: waiters for one permit, the head and the queue of waiters for several, and the release that wakes them |
+//! | `permit.rs` | the guards: [`SemaphorePermit`], [`OwnedSemaphorePermit`] |
 //!
-//! | bits  | meaning                                                  |
-//! |-------|----------------------------------------------------------|
-//! | 0..31 | available permits, at most [`Semaphore::MAX_PERMITS`]    |
-//! | 31    | [`SLEEPERS`]: a thread may be asleep waiting for permits |
-//!
-//! Acquiring subtracts from the permit bits and leaves `SLEEPERS` as it is; releasing adds to them,
-//! clears `SLEEPERS` and, if it was set, wakes every sleeper (each one re-checks, and whoever still
-//! cannot proceed sets the bit again before sleeping). Waking all rather than one keeps the
-//! protocol free of lost wake-ups when waiters want different numbers of permits.
+//! An uncontended acquire or release is one compare-exchange on the state word. A release that
+//! finds waiters counted in the value it replaced goes to the cold path, which wakes at most as
+//! many sleepers as its permits can serve. docs/design.md carries the whole argument.
 
-use crate::futex::{Futex, SLEEPERS};
-use crate::primitive::{const_fn_unless_loom, Ordering};
-use crate::wait::{deadline_after, wait, WaitPolicy, Waiter};
+mod permit;
+mod state;
+mod waiter;
+
+pub use permit::{OwnedSemaphorePermit, SemaphorePermit};
+
+use crate::futex::Futex;
+use crate::primitive::{const_fn_unless_loom, AtomicU64, Ordering};
+use crate::wait::{deadline_after, WaitPolicy};
+use state::State;
 use std::fmt;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
-
-/// The permit bits of the state word.
-const PERMITS: u32 = !SLEEPERS;
 
 /// A counting semaphore: a number of permits that threads acquire and release.
 ///
 /// An uncontended [`acquire`](Semaphore::acquire) or [`release`](Semaphore::release) is a single
-/// atomic read-modify-write with no system call; a release makes a system call only when a thread
-/// is asleep waiting for permits. Waiting threads spin briefly and then sleep on a futex.
+/// atomic read-modify-write with no system call. A release makes a system call only when a thread
+/// sleeps waiting for permits, and wakes only as many sleepers as its permits can serve: one
+/// release, at most one wake, so a pool of workers asleep on a "work available" semaphore is not
+/// woken as a herd. Waiting threads spin briefly and then sleep on a futex.
 ///
-/// The semaphore makes no fairness promise: a thread arriving while others sleep may take a
-/// released permit first.
+/// # Fairness
+///
+/// Waiters for one permit make no queue: a thread arriving while others sleep may take a
+/// released permit first. A waiter for several permits is not starved by a stream of smaller
+/// acquirers: once it has waited about a millisecond as the first of its kind, the permits are
+/// kept for it (every other acquirer, `try_` calls included, waits or fails meanwhile) until it
+/// has its number. Waiters for several permits queue behind each other.
 ///
 /// # Examples
 ///
@@ -50,7 +61,14 @@ const PERMITS: u32 = !SLEEPERS;
 /// assert_eq!(slots.available_permits(), 2);
 /// ```
 pub struct Semaphore {
-    state: Futex,
+    /// The state word (`state::State`).
+    state: AtomicU64,
+    /// Where waiters for one permit sleep (`waiter.rs`).
+    singles: Futex,
+    /// Where the head sleeps; holds its need.
+    head: Futex,
+    /// Where waiters for several permits queue behind the head.
+    queue: Futex,
     policy: WaitPolicy,
 }
 
@@ -65,7 +83,7 @@ impl Semaphore {
     /// let s = Semaphore::new(Semaphore::MAX_PERMITS);
     /// assert_eq!(s.available_permits(), Semaphore::MAX_PERMITS);
     /// ```
-    pub const MAX_PERMITS: u32 = PERMITS;
+    pub const MAX_PERMITS: u32 = State::PERMITS as u32;
 
     const_fn_unless_loom! {
         /// Creates a semaphore holding `permits` permits.
@@ -91,7 +109,10 @@ impl Semaphore {
                 "Semaphore::new: permits exceed Semaphore::MAX_PERMITS"
             );
             Semaphore {
-                state: Futex::new(permits),
+                state: AtomicU64::new(State::new(permits).bits()),
+                singles: Futex::new(0),
+                head: Futex::new(0),
+                queue: Futex::new(0),
                 policy: WaitPolicy::Adaptive,
             }
         }
@@ -111,7 +132,10 @@ impl Semaphore {
         /// ```
         #[must_use]
         pub fn with_wait_policy(self, policy: WaitPolicy) -> Semaphore {
-            Semaphore { policy, ..self }
+            // A field assignment: a const fn may not drop the rest of a `Semaphore`.
+            let mut semaphore = self;
+            semaphore.policy = policy;
+            semaphore
         }
     }
 
@@ -173,7 +197,8 @@ impl Semaphore {
 
     /// Takes one permit if one is available now; never blocks.
     ///
-    /// Returns `false`, changing nothing, if none is available.
+    /// Returns `false`, changing nothing, if none is available (or the permits are kept for a
+    /// waiter for several: see [Fairness](Semaphore#fairness)).
     ///
     /// # Examples
     ///
@@ -192,7 +217,8 @@ impl Semaphore {
 
     /// Takes `n` permits if `n` are available now; never blocks.
     ///
-    /// Returns `false`, changing nothing, if fewer than `n` are available.
+    /// Returns `false`, changing nothing, if fewer than `n` are available (or the permits are
+    /// kept for a waiter for several). Taking zero permits succeeds.
     ///
     /// # Panics
     ///
@@ -216,26 +242,7 @@ impl Semaphore {
             "Semaphore: cannot acquire {n} permits, more than Semaphore::MAX_PERMITS ({})",
             Semaphore::MAX_PERMITS
         );
-        self.take(n, self.state.load(Ordering::Relaxed))
-    }
-
-    /// Takes `n` permits if there are enough, starting from `state`, a recent value of the word.
-    #[inline]
-    fn take(&self, n: u32, mut state: u32) -> bool {
-        while state & PERMITS >= n {
-            // Acquire: pairs with the Release in `release_many`, so whatever the releasing thread
-            // wrote before releasing is visible to this one once it holds the permits.
-            match self.state.compare_exchange_weak(
-                state,
-                state - n,
-                Ordering::Acquire,
-                Ordering::Relaxed,
-            ) {
-                Ok(_) => return true,
-                Err(actual) => state = actual,
-            }
-        }
-        false
+        n == 0 || self.take_as(n, |s| s)
     }
 
     /// Acquires one permit, waiting at most `timeout` for it.
@@ -257,7 +264,7 @@ impl Semaphore {
     /// ```
     #[must_use = "if the permit is acquired it must be released"]
     pub fn try_acquire_for(&self, timeout: Duration) -> bool {
-        self.try_acquire() || self.acquire_slow(1, deadline_after(timeout))
+        self.try_acquire_many_for(1, timeout)
     }
 
     /// Acquires one permit, waiting until `deadline` at the latest.
@@ -276,17 +283,64 @@ impl Semaphore {
     /// ```
     #[must_use = "if the permit is acquired it must be released"]
     pub fn try_acquire_until(&self, deadline: Instant) -> bool {
-        self.try_acquire() || self.acquire_slow(1, Some(deadline))
+        self.try_acquire_many_until(1, deadline)
     }
 
-    /// Waits until `n` permits can be taken, and takes them, or until `deadline` passes.
-    #[cold]
-    fn acquire_slow(&self, n: u32, deadline: Option<Instant>) -> bool {
-        let waiter = Acquirer { semaphore: self, n };
-        wait(&self.state, self.policy, 1, deadline, waiter).is_ok()
+    /// Acquires `n` permits at once, waiting at most `timeout` for them; like Java's
+    /// `tryAcquire(n, timeout)`.
+    ///
+    /// Returns `false`, holding none of them, if the `n` did not come together in time; it never
+    /// returns `false` before `timeout` has passed. A zero timeout behaves as
+    /// [`try_acquire_many`](Semaphore::try_acquire_many), and a timeout too large to represent as
+    /// a deadline waits for ever.
+    ///
+    /// # Panics
+    ///
+    /// Panics if `n` exceeds [`Semaphore::MAX_PERMITS`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use syncpoint::Semaphore;
+    /// use std::time::Duration;
+    ///
+    /// let s = Semaphore::new(2);
+    /// assert!(!s.try_acquire_many_for(3, Duration::from_millis(1)));
+    /// assert_eq!(s.available_permits(), 2);
+    /// s.release();
+    /// assert!(s.try_acquire_many_for(3, Duration::from_secs(1)));
+    /// ```
+    #[track_caller]
+    #[must_use = "if the permits are acquired they must be released"]
+    pub fn try_acquire_many_for(&self, n: u32, timeout: Duration) -> bool {
+        self.try_acquire_many(n) || self.acquire_slow(n, deadline_after(timeout))
     }
 
-    /// Returns one permit to the semaphore, waking sleeping acquirers if there are any.
+    /// Acquires `n` permits at once, waiting until `deadline` at the latest.
+    ///
+    /// Returns `false`, holding none of them, if the `n` did not come together in time; it never
+    /// returns `false` before `deadline`.
+    ///
+    /// # Panics
+    ///
+    /// Panics if `n` exceeds [`Semaphore::MAX_PERMITS`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use syncpoint::Semaphore;
+    /// use std::time::{Duration, Instant};
+    ///
+    /// let s = Semaphore::new(1);
+    /// assert!(!s.try_acquire_many_until(2, Instant::now() + Duration::from_millis(1)));
+    /// ```
+    #[track_caller]
+    #[must_use = "if the permits are acquired they must be released"]
+    pub fn try_acquire_many_until(&self, n: u32, deadline: Instant) -> bool {
+        self.try_acquire_many(n) || self.acquire_slow(n, Some(deadline))
+    }
+
+    /// Returns one permit to the semaphore, waking one sleeping acquirer if there is one.
     ///
     /// # Panics
     ///
@@ -308,7 +362,7 @@ impl Semaphore {
         self.release_many(1);
     }
 
-    /// Returns `n` permits to the semaphore, waking sleeping acquirers if there are any.
+    /// Returns `n` permits to the semaphore, waking as many sleeping acquirers as they can serve.
     ///
     /// The permits need not have been acquired first: releasing is how a semaphore that starts at
     /// zero is signalled.
@@ -333,24 +387,26 @@ impl Semaphore {
         if n == 0 {
             return;
         }
-        let mut state = self.state.load(Ordering::Relaxed);
+        let mut current = State::from_bits(self.state.load(Ordering::Relaxed));
         loop {
-            let permits = state & PERMITS;
-            let Some(new) = permits
-                .checked_add(n)
-                .filter(|&p| p <= Semaphore::MAX_PERMITS)
-            else {
-                release_overflow(permits, n)
+            let Some(released) = current.released(n) else {
+                release_overflow(current.permits(), n)
             };
-            // Release: pairs with the Acquire in `try_acquire_many` and `acquire_slow`, so the
-            // acquirer sees what this thread wrote before releasing. The new value has no
-            // SLEEPERS bit: every sleeper is woken below and re-marks the word if it still waits.
-            match self
-                .state
-                .compare_exchange_weak(state, new, Ordering::Release, Ordering::Relaxed)
-            {
-                Ok(previous) => return self.state.wake_all_if_sleepers(previous),
-                Err(actual) => state = actual,
+            // Release: pairs with the Acquire of every take (`take_as`, `Head::ready`), so the
+            // acquirer sees what this thread wrote before releasing.
+            match self.state.compare_exchange_weak(
+                current.bits(),
+                released.bits(),
+                Ordering::Release,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => {
+                    if current.has_waiters() {
+                        self.wake_after_release(current, n);
+                    }
+                    return;
+                }
+                Err(actual) => current = State::from_bits(actual),
             }
         }
     }
@@ -370,7 +426,7 @@ impl Semaphore {
     #[must_use]
     pub fn available_permits(&self) -> u32 {
         // Relaxed: a snapshot of the count, ordering nothing else.
-        self.state.load(Ordering::Relaxed) & PERMITS
+        State::from_bits(self.state.load(Ordering::Relaxed)).permits()
     }
 
     /// Acquires one permit and returns a guard that releases it when dropped, unwinding
@@ -390,32 +446,124 @@ impl Semaphore {
     /// ```
     #[must_use = "the permit is released as soon as the guard is dropped"]
     pub fn permit(&self) -> SemaphorePermit<'_> {
+        self.permit_many(1)
+    }
+
+    /// Acquires `n` permits at once and returns one guard that releases them all when dropped.
+    ///
+    /// # Panics
+    ///
+    /// Panics if `n` exceeds [`Semaphore::MAX_PERMITS`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use syncpoint::Semaphore;
+    ///
+    /// let s = Semaphore::new(4);
+    /// let three = s.permit_many(3);
+    /// assert_eq!((three.num_permits(), s.available_permits()), (3, 1));
+    /// drop(three);
+    /// assert_eq!(s.available_permits(), 4);
+    /// ```
+    #[track_caller]
+    #[must_use = "the permits are released as soon as the guard is dropped"]
+    pub fn permit_many(&self, n: u32) -> SemaphorePermit<'_> {
+        self.acquire_many(n);
+        SemaphorePermit::new(self, n)
+    }
+
+    /// Takes one permit if one is available now, as a guard; `None`, changing nothing, if not.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use syncpoint::Semaphore;
+    ///
+    /// let s = Semaphore::new(1);
+    /// let permit = s.try_permit().expect("one is free");
+    /// assert!(s.try_permit().is_none());
+    /// drop(permit);
+    /// assert!(s.try_permit().is_some());
+    /// ```
+    #[must_use = "the permit is released as soon as the guard is dropped"]
+    pub fn try_permit(&self) -> Option<SemaphorePermit<'_>> {
+        self.try_permit_many(1)
+    }
+
+    /// Takes `n` permits if `n` are available now, as one guard; `None`, changing nothing, if not.
+    ///
+    /// # Panics
+    ///
+    /// Panics if `n` exceeds [`Semaphore::MAX_PERMITS`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use syncpoint::Semaphore;
+    ///
+    /// let s = Semaphore::new(2);
+    /// assert!(s.try_permit_many(3).is_none());
+    /// assert_eq!(s.try_permit_many(2).map(|p| p.num_permits()), Some(2));
+    /// ```
+    #[track_caller]
+    #[must_use = "the permits are released as soon as the guard is dropped"]
+    pub fn try_permit_many(&self, n: u32) -> Option<SemaphorePermit<'_>> {
+        self.try_acquire_many(n)
+            .then(|| SemaphorePermit::new(self, n))
+    }
+
+    /// Acquires one permit and returns a guard that owns a reference to the semaphore, so it can
+    /// move into spawned work and outlive this borrow, like tokio's `acquire_owned`. Dropping the
+    /// guard releases the permit.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use syncpoint::Semaphore;
+    /// use std::sync::Arc;
+    /// use std::thread;
+    ///
+    /// let jobs = Arc::new(Semaphore::new(2));
+    /// let workers: Vec<_> = (0..4)
+    ///     .map(|_| {
+    ///         let permit = jobs.acquire_owned(); // waits for a free slot
+    ///         thread::spawn(move || {
+    ///             // ... the job, holding its slot ...
+    ///             drop(permit);
+    ///         })
+    ///     })
+    ///     .collect();
+    /// for worker in workers {
+    ///     worker.join().unwrap();
+    /// }
+    /// assert_eq!(jobs.available_permits(), 2);
+    /// ```
+    #[must_use = "the permit is released as soon as the guard is dropped"]
+    pub fn acquire_owned(self: &Arc<Self>) -> OwnedSemaphorePermit {
         self.acquire();
-        SemaphorePermit { semaphore: self }
-    }
-}
-
-/// A thread waiting in [`Semaphore::acquire_slow`] for `n` permits.
-struct Acquirer<'a> {
-    semaphore: &'a Semaphore,
-    n: u32,
-}
-
-impl Waiter for Acquirer<'_> {
-    type Output = ();
-
-    /// Takes the permits if `observed` shows enough (the Acquire compare-exchange in `take`).
-    fn ready(&mut self, observed: u32) -> Option<()> {
-        self.semaphore.take(self.n, observed).then_some(())
+        OwnedSemaphorePermit::new(Arc::clone(self), 1)
     }
 
-    /// Sleeps only on a value that holds too few permits: the take above can fail on a later
-    /// value after `observed` showed enough, and the word can hold `observed` again by then.
-    fn announce(&mut self, futex: &Futex, observed: u32) -> Option<u32> {
-        if observed & PERMITS >= self.n {
-            return None;
-        }
-        futex.mark_sleepers(observed)
+    /// Takes one permit if one is available now, as a guard that owns a reference to the
+    /// semaphore; `None`, changing nothing, if not.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use syncpoint::Semaphore;
+    /// use std::sync::Arc;
+    ///
+    /// let s = Arc::new(Semaphore::new(1));
+    /// let permit = s.try_acquire_owned().expect("one is free");
+    /// assert!(s.try_acquire_owned().is_none());
+    /// drop(permit);
+    /// assert_eq!(s.available_permits(), 1);
+    /// ```
+    #[must_use = "the permit is released as soon as the guard is dropped"]
+    pub fn try_acquire_owned(self: &Arc<Self>) -> Option<OwnedSemaphorePermit> {
+        self.try_acquire()
+            .then(|| OwnedSemaphorePermit::new(Arc::clone(self), 1))
     }
 }
 
@@ -435,37 +583,5 @@ impl fmt::Debug for Semaphore {
         f.debug_struct("Semaphore")
             .field("available_permits", &self.available_permits())
             .finish_non_exhaustive()
-    }
-}
-
-/// One permit of a [`Semaphore`], released when the guard is dropped.
-///
-/// Created by [`Semaphore::permit`].
-///
-/// # Examples
-///
-/// ```
-/// use syncpoint::Semaphore;
-///
-/// let s = Semaphore::new(1);
-/// let permit = s.permit();
-/// drop(permit);
-/// assert!(s.try_acquire());
-/// ```
-#[must_use = "the permit is released as soon as the guard is dropped"]
-pub struct SemaphorePermit<'a> {
-    semaphore: &'a Semaphore,
-}
-
-impl Drop for SemaphorePermit<'_> {
-    #[inline]
-    fn drop(&mut self) {
-        self.semaphore.release();
-    }
-}
-
-impl fmt::Debug for SemaphorePermit<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SemaphorePermit").finish_non_exhaustive()
     }
 }

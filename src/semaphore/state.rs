@@ -1,0 +1,193 @@
+//! The semaphore's state word, every bit named (docs/design.md, "Semaphore").
+
+/// A snapshot of the state word, the 64-bit atomic that every acquire and release changes once:
+///
+/// | bits   | name       | meaning                                                        |
+/// |--------|------------|----------------------------------------------------------------|
+/// | 0..31  | `PERMITS`  | available permits, at most `Semaphore::MAX_PERMITS`            |
+/// | 31     | `HANDOFF`  | the permits are kept for the head: nobody else takes any       |
+/// | 32     | `HEAD`     | a waiter for several permits is the head (its need: the head word) |
+/// | 33..53 | `SLEEPERS` | waiters for one permit that may be asleep on the singles word  |
+/// | 53..64 | `QUEUED`   | waiters for several permits queued behind the head             |
+///
+/// The waiter fields live beside the permits so that a release learns from the value its own
+/// read-modify-write replaces whether anyone waits, and how many: no second word to read, and no
+/// wake when nobody sleeps.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(super) struct State(u64);
+
+impl State {
+    /// The permit bits.
+    pub(super) const PERMITS: u64 = (1 << 31) - 1;
+    const HANDOFF: u64 = 1 << 31;
+    const HEAD: u64 = 1 << 32;
+    const SLEEPERS_SHIFT: u32 = 33;
+    const SLEEPERS_MASK: u64 = (1 << 20) - 1;
+    const QUEUED_SHIFT: u32 = 53;
+    const QUEUED_MASK: u64 = (1 << 11) - 1;
+    const ONE_SLEEPER: u64 = 1 << State::SLEEPERS_SHIFT;
+    const ONE_QUEUED: u64 = 1 << State::QUEUED_SHIFT;
+
+    /// A semaphore holding `permits` permits, with nobody waiting.
+    pub(super) const fn new(permits: u32) -> State {
+        State(permits as u64)
+    }
+
+    #[inline]
+    pub(super) const fn from_bits(bits: u64) -> State {
+        State(bits)
+    }
+
+    #[inline]
+    pub(super) const fn bits(self) -> u64 {
+        self.0
+    }
+
+    #[inline]
+    pub(super) fn permits(self) -> u32 {
+        (self.0 & State::PERMITS) as u32
+    }
+
+    #[inline]
+    pub(super) fn has_handoff(self) -> bool {
+        self.0 & State::HANDOFF != 0
+    }
+
+    #[inline]
+    pub(super) fn has_head(self) -> bool {
+        self.0 & State::HEAD != 0
+    }
+
+    #[inline]
+    pub(super) fn sleepers(self) -> u32 {
+        ((self.0 >> State::SLEEPERS_SHIFT) & State::SLEEPERS_MASK) as u32
+    }
+
+    #[inline]
+    pub(super) fn queued(self) -> u32 {
+        ((self.0 >> State::QUEUED_SHIFT) & State::QUEUED_MASK) as u32
+    }
+
+    /// Whether anyone may wait: a release that replaces such a value goes to the cold path.
+    #[inline]
+    pub(super) fn has_waiters(self) -> bool {
+        self.0 & !State::PERMITS != 0
+    }
+
+    /// Whether a thread that is not the head can take `n` permits now.
+    #[inline]
+    pub(super) fn can_take(self, n: u32) -> bool {
+        !self.has_handoff() && self.permits() >= n
+    }
+
+    /// The word with `n` permits fewer. There must be as many.
+    #[inline]
+    pub(super) fn taken(self, n: u32) -> State {
+        debug_assert!(self.permits() >= n);
+        State(self.0 - u64::from(n))
+    }
+
+    /// The word with `k` more permits, or `None` past `MAX_PERMITS`.
+    #[inline]
+    pub(super) fn released(self, k: u32) -> Option<State> {
+        let permits = u64::from(self.permits()) + u64::from(k);
+        (permits <= State::PERMITS).then(|| State(self.0 + u64::from(k)))
+    }
+
+    /// The word with one more sleeper, or `None` if the field is full.
+    #[inline]
+    pub(super) fn with_sleeper(self) -> Option<State> {
+        (self.sleepers() < State::SLEEPERS_MASK as u32).then(|| State(self.0 + State::ONE_SLEEPER))
+    }
+
+    #[inline]
+    pub(super) fn without_sleeper(self) -> State {
+        debug_assert!(self.sleepers() > 0);
+        State(self.0 - State::ONE_SLEEPER)
+    }
+
+    /// The word with one more queued waiter, or `None` if the field is full.
+    #[inline]
+    pub(super) fn with_queued(self) -> Option<State> {
+        (self.queued() < State::QUEUED_MASK as u32).then(|| State(self.0 + State::ONE_QUEUED))
+    }
+
+    #[inline]
+    pub(super) fn without_queued(self) -> State {
+        debug_assert!(self.queued() > 0);
+        State(self.0 - State::ONE_QUEUED)
+    }
+
+    #[inline]
+    pub(super) fn with_head(self) -> State {
+        State(self.0 | State::HEAD)
+    }
+
+    #[inline]
+    pub(super) fn with_handoff(self) -> State {
+        State(self.0 | State::HANDOFF)
+    }
+
+    /// The word after the head leaves: no head, no handoff.
+    #[inline]
+    pub(super) fn without_head(self) -> State {
+        State(self.0 & !(State::HEAD | State::HANDOFF))
+    }
+}
+
+const _: () = assert!(State::QUEUED_SHIFT + 11 == 64);
+const _: () = assert!(State::SLEEPERS_SHIFT + 20 == State::QUEUED_SHIFT);
+const _: () = assert!(State::HEAD == 1 << 32 && State::HANDOFF == State::PERMITS + 1);
+
+#[cfg(test)]
+mod tests {
+    use super::State;
+
+    #[test]
+    fn a_new_word_holds_only_permits() {
+        let s = State::new(State::PERMITS as u32);
+        assert_eq!(s.permits(), State::PERMITS as u32);
+        assert!(!s.has_waiters() && s.can_take(1));
+        assert_eq!(s.released(1), None, "past MAX_PERMITS");
+        assert_eq!(
+            State::new(0)
+                .released(State::PERMITS as u32)
+                .map(State::permits),
+            Some(State::PERMITS as u32)
+        );
+    }
+
+    #[test]
+    fn the_waiter_fields_fill_and_empty_without_touching_the_permits() {
+        let mut s = State::new(5);
+        for _ in 0..State::SLEEPERS_MASK {
+            s = s.with_sleeper().unwrap();
+        }
+        assert_eq!(s.with_sleeper(), None, "a full sleeper field refuses");
+        for _ in 0..State::QUEUED_MASK {
+            s = s.with_queued().unwrap();
+        }
+        assert_eq!(s.with_queued(), None, "a full queue field refuses");
+        assert_eq!(
+            (s.permits(), s.sleepers() as u64, s.queued() as u64),
+            (5, State::SLEEPERS_MASK, State::QUEUED_MASK)
+        );
+        assert!(s.has_waiters());
+        let s = s.without_sleeper().without_queued();
+        assert_eq!(
+            (s.sleepers() as u64, s.queued() as u64),
+            (State::SLEEPERS_MASK - 1, State::QUEUED_MASK - 1)
+        );
+        assert_eq!(s.permits(), 5);
+    }
+
+    #[test]
+    fn the_handoff_keeps_permits_for_the_head() {
+        let s = State::new(3).with_head().with_handoff();
+        assert!(s.has_head() && s.has_handoff() && s.has_waiters());
+        assert!(!s.can_take(1), "nobody but the head takes during a handoff");
+        let s = s.taken(3).without_head();
+        assert!(!s.has_head() && !s.has_handoff() && !s.has_waiters());
+        assert_eq!(s.permits(), 0);
+    }
+}

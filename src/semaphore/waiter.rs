@@ -1,0 +1,463 @@
+//! The semaphore's slow paths: the waiters for one permit, the head (the one waiter for several
+//! permits that waits for them) and the queue of waiters for several behind it, and the release
+//! that wakes only who can proceed (docs/design.md, "Semaphore").
+//!
+//! Three futex words, one per kind of sleeper, so that a wake reaches the kind it is meant for:
+//!
+//! | word | who sleeps on it | value |
+//! |---|---|---|
+//! | `singles` | waiters for one permit, counted in the state's `SLEEPERS` | a sequence number, bumped by each release that wakes them |
+//! | `head` | the head | its need (0: no head), and `SIGNAL`, set by a release that brought the permits to its need |
+//! | `queue` | waiters for several permits behind the head, counted in `QUEUED` | a sequence number, bumped when the head leaves |
+
+use super::state::State;
+use super::Semaphore;
+use crate::futex::Futex;
+use crate::primitive::{fence, Ordering};
+use crate::wait::{wait, TimedOut, Waiter};
+use std::time::{Duration, Instant};
+
+/// The head word's signal bit: a release brought the permits up to the head's need.
+const SIGNAL: u32 = 1 << 31;
+/// The head word's need bits; 0 means there is no head.
+const NEED: u32 = !SIGNAL;
+/// How long the head waits, barged past by other acquirers, before it keeps the permits for
+/// itself: about a millisecond, as Go's runtime semaphore and Linux's rwsem hand off.
+const HANDOFF_AFTER: Duration = Duration::from_millis(1);
+/// How long a waiter that finds its waiter field full (more than a million sleepers) sleeps
+/// before it looks again, since it cannot be counted for a wake.
+const POLL: Duration = Duration::from_millis(1);
+
+impl Semaphore {
+    /// Waits until `n` permits (at least 1) can be taken, and takes them, or until `deadline`.
+    #[cold]
+    pub(super) fn acquire_slow(&self, n: u32, deadline: Option<Instant>) -> bool {
+        if n == 1 {
+            self.acquire_one(deadline)
+        } else {
+            self.acquire_several(n, deadline)
+        }
+    }
+
+    /// Takes `n` permits if a thread that is not the head may, counting this thread out of a
+    /// waiter field with `leave` in the same exchange.
+    #[inline]
+    pub(super) fn take_as(&self, n: u32, leave: fn(State) -> State) -> bool {
+        let mut current = State::from_bits(self.state.load(Ordering::Relaxed));
+        while current.can_take(n) {
+            // Acquire: pairs with the Release of every release (`release_many`), so whatever a
+            // releasing thread wrote before releasing is visible to this one once it holds the
+            // permits.
+            match self.state.compare_exchange_weak(
+                current.bits(),
+                leave(current.taken(n)).bits(),
+                Ordering::Acquire,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => return true,
+                Err(actual) => current = State::from_bits(actual),
+            }
+        }
+        false
+    }
+
+    /// Counts this thread into a waiter field with `join`, unless `n` permits can be taken now.
+    fn register(&self, n: u32, join: fn(State) -> Option<State>) -> Registration {
+        let mut current = State::from_bits(self.state.load(Ordering::Relaxed));
+        loop {
+            if current.can_take(n) {
+                return Registration::CanTake;
+            }
+            let Some(joined) = join(current) else {
+                return Registration::Full;
+            };
+            // Release: a release that reads this registration (its read-modify-write comes later
+            // in the state's order) synchronizes with it through its Acquire fence, so that this
+            // thread's load of the word it will sleep on happens before the release bumps it:
+            // the sleep then sees the bump and does not begin. Acquire: see `Queued::announce`.
+            match self.state.compare_exchange_weak(
+                current.bits(),
+                joined.bits(),
+                Ordering::AcqRel,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => return Registration::Registered,
+                Err(actual) => current = State::from_bits(actual),
+            }
+        }
+    }
+
+    /// Counts this thread out of a waiter field with `leave`.
+    fn deregister(&self, leave: fn(State) -> State) {
+        // Relaxed: leaving publishes nothing; the count only steers later wakes.
+        let mut current = State::from_bits(self.state.load(Ordering::Relaxed));
+        loop {
+            match self.state.compare_exchange_weak(
+                current.bits(),
+                leave(current).bits(),
+                Ordering::Relaxed,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => return,
+                Err(actual) => current = State::from_bits(actual),
+            }
+        }
+    }
+
+    /// A waiter for one permit: it counts itself in `SLEEPERS` before it sleeps on `singles`, and
+    /// a release wakes one such sleeper for each permit it adds.
+    fn acquire_one(&self, deadline: Option<Instant>) -> bool {
+        let mut single = Single {
+            semaphore: self,
+            registered: false,
+        };
+        let taken = wait(&self.singles, self.policy, 1, deadline, &mut single).is_ok();
+        if single.registered {
+            // Timed out. A wake meant for this thread that came with the deadline brought a
+            // permit, which the wait loop's last look took; so leaving strands nobody.
+            self.deregister(State::without_sleeper);
+        }
+        taken
+    }
+
+    /// A waiter for `n >= 2` permits: it takes them, or becomes the head and waits for them, or
+    /// queues behind the head until the head leaves.
+    fn acquire_several(&self, n: u32, deadline: Option<Instant>) -> bool {
+        let mut woken_from_queue = false;
+        loop {
+            // A newcomer may take the permits at once. One woken from the queue holds the queue's
+            // turn and must pass it on when it leaves, so it goes through the head (`lead` takes
+            // the permits at once if they are there, and its `step_down` wakes the next).
+            if !woken_from_queue && self.take_as(n, |s| s) {
+                return true;
+            }
+            // A newcomer queues behind those already queued; one woken from the queue claims.
+            let queue_empty = State::from_bits(self.state.load(Ordering::Relaxed)).queued() == 0;
+            if (woken_from_queue || queue_empty) && self.claim_head(n) {
+                return self.lead(n, deadline);
+            }
+            match self.queue_up(deadline) {
+                Ok(()) => woken_from_queue = true,
+                Err(TimedOut) => return false,
+            }
+        }
+    }
+
+    /// Claims the head word for a waiter for `n` permits: it must be vacant.
+    fn claim_head(&self, n: u32) -> bool {
+        // Relaxed: the need is published to releasers by the Release exchange that sets `HEAD`.
+        self.head
+            .compare_exchange(0, n, Ordering::Relaxed, Ordering::Relaxed)
+            .is_ok()
+    }
+
+    /// The head's wait for its `n` permits. Published in the state (`HEAD`), it is signalled by
+    /// the release that brings the permits up to its need; after `HANDOFF_AFTER` of barging by
+    /// other acquirers it keeps the permits for itself (`HANDOFF`).
+    fn lead(&self, n: u32, deadline: Option<Instant>) -> bool {
+        let mut current = State::from_bits(self.state.load(Ordering::Relaxed));
+        loop {
+            if current.can_take(n) {
+                // The permits came meanwhile: take them, as the head that has not waited.
+                // Acquire: as in `take_as`.
+                match self.state.compare_exchange_weak(
+                    current.bits(),
+                    current.taken(n).bits(),
+                    Ordering::Acquire,
+                    Ordering::Relaxed,
+                ) {
+                    Ok(_) => {
+                        self.step_down();
+                        return true;
+                    }
+                    Err(actual) => current = State::from_bits(actual),
+                }
+                continue;
+            }
+            // Release: pairs with the Acquire fence in `wake_after_release`, so a release that
+            // sees `HEAD` reads the need claimed above.
+            match self.state.compare_exchange_weak(
+                current.bits(),
+                current.with_head().bits(),
+                Ordering::Release,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => break,
+                Err(actual) => current = State::from_bits(actual),
+            }
+        }
+        let handoff_at = Instant::now().checked_add(HANDOFF_AFTER);
+        let mut handoff = false;
+        loop {
+            let until = match (handoff, handoff_at, deadline) {
+                (false, Some(at), Some(deadline)) => Some(at.min(deadline)),
+                (false, Some(at), None) => Some(at),
+                (_, _, deadline) => deadline,
+            };
+            let mut head = Head { semaphore: self, n };
+            match wait(&self.head, self.policy, 1, until, &mut head) {
+                Ok(()) => {
+                    self.step_down();
+                    return true;
+                }
+                Err(TimedOut) if until == deadline => {
+                    self.deregister(State::without_head);
+                    self.step_down();
+                    return false;
+                }
+                Err(TimedOut) => {
+                    // Relaxed: the flag carries no data; acquirers that see it keep off.
+                    self.state
+                        .fetch_or(State::from_bits(0).with_handoff().bits(), Ordering::Relaxed);
+                    handoff = true;
+                }
+            }
+        }
+    }
+
+    /// The head has left (`HEAD` and `HANDOFF` are clear): vacate the head word, then wake the
+    /// next waiter for several permits, if any queues, and as many waiters for one permit as the
+    /// permits left can serve (a handoff kept permits from them).
+    fn step_down(&self) {
+        // Release: pairs with the Acquire load in `Queued::ready`, which then sees the head gone.
+        // A swap, not a store, though a store would do on a real machine: loom 0.7 can order a
+        // plain store between the read and the write of a concurrent read-modify-write (here a
+        // release's signal), which is no execution of the memory model (tokio-rs/loom#254).
+        self.head.swap(0, Ordering::Release);
+        // An exchange that changes nothing, for its place in the state's order: a waiter that
+        // queues (a read-modify-write) before it is counted below, and one that queues after it
+        // acquires this Release and sees the head word vacant, and so does not sleep.
+        let now = State::from_bits(self.state.fetch_add(0, Ordering::AcqRel));
+        if now.queued() > 0 {
+            // Release: pairs with the wait loop's Acquire load of `queue`.
+            self.queue.fetch_add(1, Ordering::Release);
+            self.queue.wake(1);
+        }
+        if !now.has_handoff() {
+            self.wake_singles(now.sleepers().min(now.permits()));
+        }
+    }
+
+    /// Waits in the queue behind the head until the head word is vacant; counted in `QUEUED`
+    /// meanwhile.
+    fn queue_up(&self, deadline: Option<Instant>) -> Result<(), TimedOut> {
+        let mut queued = Queued {
+            semaphore: self,
+            registered: false,
+        };
+        let turn = wait(&self.queue, self.policy, 1, deadline, &mut queued);
+        if queued.registered {
+            self.deregister(State::without_queued);
+        }
+        if turn.is_err() {
+            // A wake meant for this thread may have come with the deadline: pass it on.
+            let now = State::from_bits(self.state.load(Ordering::Relaxed));
+            if now.queued() > 0 && self.head.load(Ordering::Acquire) == 0 {
+                self.queue.fetch_add(1, Ordering::Release);
+                self.queue.wake(1);
+            }
+        }
+        turn
+    }
+
+    /// After a release that replaced `before` with `k` more permits: signal the head if the
+    /// permits now reach its need, and wake one waiter for one permit for each other permit, as
+    /// many as sleep. At most `k` wakes; none when nobody waits.
+    #[cold]
+    pub(super) fn wake_after_release(&self, before: State, k: u32) {
+        // Acquire: pairs with the Release registrations (`register`) and the head's publication
+        // (`lead`), which the release's read-modify-write read or follows in the state's order.
+        fence(Ordering::Acquire);
+        let after = before.permits() + k;
+        let mut wakes = k;
+        if before.has_head() && self.signal_head(before.permits(), after) {
+            wakes -= 1;
+        }
+        if !before.has_handoff() {
+            self.wake_singles(wakes.min(before.sleepers()).min(after));
+        }
+    }
+
+    /// Signals the head, and wakes it, if its need lies in `(before, after]`: this release brought
+    /// the permits up to it. Returns whether it did; if not (the head left, or its need lies
+    /// elsewhere), the caller gives the wake to a waiter for one permit instead.
+    fn signal_head(&self, before: u32, after: u32) -> bool {
+        let mut word = self.head.load(Ordering::Relaxed);
+        loop {
+            let need = word & NEED;
+            if need == 0 || need <= before || after < need {
+                return false;
+            }
+            // An exchange on the word as it is, not a `fetch_or`: the head may have left, and a
+            // signal set on the vacant word would read as a head, for ever, to those queued behind
+            // it. It writes even when a signal is still pending (changing nothing): the head's
+            // Acquire `fetch_and` that clears the signal then reads this write, or a later one,
+            // and so sees these permits; without it the head could clear an older signal, miss
+            // these permits, and sleep. Release: pairs with that `fetch_and` and with the wait
+            // loop's Acquire load of the head word.
+            match self.head.compare_exchange_weak(
+                word,
+                word | SIGNAL,
+                Ordering::Release,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => {
+                    self.head.wake(1);
+                    return true;
+                }
+                Err(actual) => word = actual,
+            }
+        }
+    }
+
+    /// Wakes up to `n` waiters for one permit.
+    fn wake_singles(&self, n: u32) {
+        if n > 0 {
+            // Release: pairs with the wait loop's Acquire load of `singles`, so a waiter that
+            // sees the bump sees the permits the release added.
+            self.singles.fetch_add(1, Ordering::Release);
+            self.singles.wake(n);
+        }
+    }
+}
+
+/// What a registration found.
+enum Registration {
+    Registered,
+    /// The permits are there: take them instead.
+    CanTake,
+    /// The waiter field is full: look again after `POLL`.
+    Full,
+}
+
+/// A waiter for one permit.
+struct Single<'a> {
+    semaphore: &'a Semaphore,
+    /// Counted in `SLEEPERS`.
+    registered: bool,
+}
+
+impl Waiter for Single<'_> {
+    type Output = ();
+
+    fn ready(&mut self, _bumps: u32) -> Option<()> {
+        let leave = if self.registered {
+            State::without_sleeper
+        } else {
+            |s| s
+        };
+        let taken = self.semaphore.take_as(1, leave);
+        if taken {
+            self.registered = false;
+        }
+        taken.then_some(())
+    }
+
+    /// Counts this thread in before its first sleep, and sleeps on the `singles` value loaded
+    /// before it looked at the permits: a release after that look sees it counted and bumps the
+    /// word, so the sleep does not begin or is woken.
+    fn announce(&mut self, _singles: &Futex, bumps: u32) -> Option<u32> {
+        if self.registered {
+            return Some(bumps);
+        }
+        match self.semaphore.register(1, State::with_sleeper) {
+            Registration::Registered => {
+                self.registered = true;
+                Some(bumps)
+            }
+            Registration::CanTake => None,
+            Registration::Full => {
+                std::thread::sleep(POLL);
+                None
+            }
+        }
+    }
+}
+
+/// The head, waiting for `n` permits.
+struct Head<'a> {
+    semaphore: &'a Semaphore,
+    n: u32,
+}
+
+impl Waiter for Head<'_> {
+    type Output = ();
+
+    /// Takes the permits once there are enough, a handoff or not (the handoff is this thread's),
+    /// and leaves the head in the same exchange.
+    fn ready(&mut self, _head: u32) -> Option<()> {
+        let state = &self.semaphore.state;
+        let mut current = State::from_bits(state.load(Ordering::Relaxed));
+        while current.permits() >= self.n {
+            // Acquire: as in `take_as`.
+            match state.compare_exchange_weak(
+                current.bits(),
+                current.taken(self.n).without_head().bits(),
+                Ordering::Acquire,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => return Some(()),
+                Err(actual) => current = State::from_bits(actual),
+            }
+        }
+        None
+    }
+
+    /// A signal found on the head word means a release brought the permits to the need and woke
+    /// this thread rather than a waiter for one permit; if they are gone again (taken by others),
+    /// those waiters are owed the wake: pass it on, then look again.
+    fn announce(&mut self, head: &Futex, observed: u32) -> Option<u32> {
+        if observed & SIGNAL == 0 {
+            return Some(observed);
+        }
+        // Acquire: pairs with the Release exchange of every signalling release (`signal_head`),
+        // the last of which this read-modify-write reads, so the look at the state below and
+        // the next `ready` see their permits.
+        head.fetch_and(!SIGNAL, Ordering::Acquire);
+        let now = State::from_bits(self.semaphore.state.load(Ordering::Relaxed));
+        if !now.has_handoff() {
+            self.semaphore
+                .wake_singles(now.sleepers().min(now.permits()));
+        }
+        None
+    }
+}
+
+/// A waiter for several permits, queued behind the head.
+struct Queued<'a> {
+    semaphore: &'a Semaphore,
+    /// Counted in `QUEUED`.
+    registered: bool,
+}
+
+impl Waiter for Queued<'_> {
+    type Output = ();
+
+    /// Its turn: the head word is vacant.
+    fn ready(&mut self, _bumps: u32) -> Option<()> {
+        // Acquire: pairs with the Release vacating store in `step_down`.
+        (self.semaphore.head.load(Ordering::Acquire) == 0).then_some(())
+    }
+
+    /// Counts this thread in before its first sleep. Its registration and the leaving head's
+    /// no-op exchange are ordered in the state word: if the registration comes first, the head
+    /// sees it and wakes a queued waiter; if second, it acquires the head's Release and the look
+    /// at the head word below sees it vacant.
+    fn announce(&mut self, _queue: &Futex, bumps: u32) -> Option<u32> {
+        if self.registered {
+            return Some(bumps);
+        }
+        match self.semaphore.register(u32::MAX, State::with_queued) {
+            Registration::Registered => {
+                self.registered = true;
+                // Acquire: as in `ready`.
+                (self.semaphore.head.load(Ordering::Acquire) != 0).then_some(bumps)
+            }
+            Registration::CanTake => None,
+            Registration::Full => {
+                std::thread::sleep(POLL);
+                None
+            }
+        }
+    }
+}
