@@ -190,3 +190,237 @@ fn acquire_zero_and_release_zero_are_no_ops() {
     assert_eq!(sem.available_permits(), 0);
     assert_eq!(format!("{sem:?}"), "Semaphore { available_permits: 0, .. }");
 }
+
+/// A pool of waiters of mixed sizes (1 to 4 permits) on a semaphore of 4: each takes its number,
+/// holds it briefly and gives it back, again and again. A rule that strands a waiter (asleep while
+/// the permits it needs are free) hangs the test.
+#[test]
+fn a_herd_of_mixed_sizes_all_finish() {
+    let sem = Semaphore::new(4);
+    let rounds = 2_000;
+    let done = AtomicUsize::new(0);
+    thread::scope(|s| {
+        for t in 0..16u32 {
+            let (sem, done) = (&sem, &done);
+            s.spawn(move || {
+                let n = t % 4 + 1;
+                for i in 0..rounds {
+                    let permits = sem.permit_many(n);
+                    assert!(sem.available_permits() <= 4 - n);
+                    if i % 16 == 0 {
+                        thread::yield_now();
+                    }
+                    drop(permits);
+                }
+                done.fetch_add(1, Relaxed);
+            });
+        }
+    });
+    assert_eq!(done.into_inner(), 16);
+    assert_eq!(sem.available_permits(), 4);
+}
+
+/// For each k in 1..=4: waiters for 1..=k permits each, fed by `release_many(k)` (the last release
+/// smaller, so the permits add up exactly). Each release may serve several waiters at once; every
+/// waiter must get all its rounds, and nothing may be left over.
+#[test]
+fn release_many_storms_feed_waiters_of_every_size() {
+    let rounds = 500u32;
+    for k in 1..=4u32 {
+        let sem = Semaphore::new(0);
+        let needed: u32 = (1..=k).map(|n| n * rounds).sum();
+        thread::scope(|s| {
+            for n in 1..=k {
+                let sem = &sem;
+                s.spawn(move || {
+                    for _ in 0..rounds {
+                        sem.acquire_many(n);
+                    }
+                });
+            }
+            let mut left = needed;
+            let mut i = 0u32;
+            while left > 0 {
+                let chunk = k.min(left);
+                sem.release_many(chunk);
+                left -= chunk;
+                i += 1;
+                if i % 32 == 0 {
+                    thread::yield_now(); // let the waiters fall asleep now and then
+                }
+            }
+        });
+        assert_eq!(sem.available_permits(), 0, "k = {k}");
+    }
+}
+
+/// A timed acquire of several permits times out no sooner than asked, holding none of them, and
+/// leaves the permits there were for others.
+#[test]
+fn a_timed_acquire_of_several_times_out_holding_none() {
+    let sem = Semaphore::new(2);
+    let timeout = Duration::from_millis(20);
+    let start = Instant::now();
+    assert!(!sem.try_acquire_many_for(3, timeout));
+    assert!(start.elapsed() >= timeout, "after {:?}", start.elapsed());
+    let deadline = Instant::now() + timeout;
+    assert!(!sem.try_acquire_many_until(3, deadline));
+    assert!(Instant::now() >= deadline);
+    assert_eq!(sem.available_permits(), 2);
+    assert!(
+        sem.try_acquire_many(2),
+        "the timed-out waiter kept nothing back"
+    );
+}
+
+/// A timed acquire of several succeeds when the missing permits come in time, and a zero timeout
+/// or a past deadline behaves as `try_acquire_many`.
+#[test]
+fn a_timed_acquire_of_several_succeeds_when_the_permits_come() {
+    let sem = Semaphore::new(1);
+    thread::scope(|s| {
+        s.spawn(|| {
+            thread::sleep(Duration::from_millis(10));
+            sem.release_many(2);
+        });
+        assert!(sem.try_acquire_many_for(3, Duration::from_secs(60)));
+    });
+    assert_eq!(sem.available_permits(), 0);
+    sem.release_many(2);
+    assert!(!sem.try_acquire_many_for(3, Duration::ZERO));
+    let past = Instant::now() - Duration::from_millis(5);
+    assert!(!sem.try_acquire_many_until(3, past));
+    assert!(sem.try_acquire_many_until(2, past));
+    assert_eq!(sem.available_permits(), 0);
+}
+
+/// A waiter for several that times out while the permits are kept for it (a handoff) must hand
+/// them on: a waiter for one, asleep meanwhile, gets the permit released during the handoff.
+#[test]
+fn a_head_that_times_out_hands_the_permits_on() {
+    let sem = Semaphore::new(0);
+    thread::scope(|s| {
+        let head = s.spawn(|| sem.try_acquire_many_for(5, Duration::from_millis(40)));
+        thread::sleep(Duration::from_millis(10)); // the head has waited past its handoff time
+        let single = s.spawn(|| sem.acquire());
+        thread::sleep(Duration::from_millis(5));
+        sem.release();
+        assert!(!head.join().unwrap(), "5 permits out of 1");
+        single.join().unwrap();
+    });
+    assert_eq!(sem.available_permits(), 0);
+}
+
+/// Waiters for several queue behind the head; one that times out in the queue leaves, and those
+/// behind it still get their turn.
+#[test]
+fn waiters_for_several_leave_the_queue_on_timeout() {
+    let sem = Semaphore::new(0);
+    thread::scope(|s| {
+        let first = s.spawn(|| sem.acquire_many(3));
+        thread::sleep(Duration::from_millis(5));
+        let impatient = s.spawn(|| sem.try_acquire_many_for(2, Duration::from_millis(20)));
+        thread::sleep(Duration::from_millis(5));
+        let patient = s.spawn(|| sem.acquire_many(2));
+        assert!(!impatient.join().unwrap());
+        sem.release_many(5);
+        first.join().unwrap();
+        patient.join().unwrap();
+    });
+    assert_eq!(sem.available_permits(), 0);
+}
+
+/// Once a waiter for several has waited a while, the permits are kept for it: a `try_acquire`
+/// fails although a permit is free, and the waiter gets its number when the rest come.
+#[test]
+fn permits_kept_for_a_waiter_for_several_refuse_try_acquire() {
+    let sem = Semaphore::new(1);
+    thread::scope(|s| {
+        let big = s.spawn(|| sem.acquire_many(2));
+        let start = Instant::now();
+        let mut refused = false;
+        while start.elapsed() < Duration::from_secs(10) {
+            if !sem.try_acquire() {
+                refused = true;
+                break;
+            }
+            sem.release();
+            thread::sleep(Duration::from_millis(1));
+        }
+        assert!(
+            refused,
+            "a free permit was never kept for the waiter for two"
+        );
+        assert_eq!(sem.available_permits(), 1, "the refusal changed nothing");
+        sem.release();
+        big.join().unwrap();
+    });
+    assert_eq!(sem.available_permits(), 0);
+}
+
+/// A waiter for several is not starved by a stream of single acquirers: it gets its permits,
+/// again and again, while four threads keep taking and returning one permit each. Without a
+/// handoff it could wait for ever (the loopers stop only once it is done).
+#[test]
+fn a_waiter_for_several_is_not_starved_by_single_acquirers() {
+    let sem = Semaphore::new(2);
+    let big_rounds = 50;
+    let done = std::sync::atomic::AtomicBool::new(false);
+    thread::scope(|s| {
+        for _ in 0..4 {
+            s.spawn(|| {
+                while !done.load(Relaxed) {
+                    let _permit = sem.permit();
+                    std::hint::spin_loop();
+                }
+            });
+        }
+        for _ in 0..big_rounds {
+            let _both = sem.permit_many(2);
+        }
+        done.store(true, Relaxed);
+    });
+    assert_eq!(sem.available_permits(), 2);
+}
+
+/// Owned permits move into spawned threads and are released there; they keep the semaphore alive.
+#[test]
+fn owned_permits_cross_threads() {
+    let sem = std::sync::Arc::new(Semaphore::new(2));
+    let mut workers = Vec::new();
+    for i in 0..8 {
+        let permit = sem.acquire_owned();
+        assert_eq!(permit.num_permits(), 1);
+        assert!(std::sync::Arc::ptr_eq(permit.semaphore(), &sem));
+        workers.push(thread::spawn(move || {
+            thread::sleep(Duration::from_millis(i % 3));
+            drop(permit);
+        }));
+    }
+    for worker in workers {
+        worker.join().unwrap();
+    }
+    assert_eq!(sem.available_permits(), 2);
+    let held = sem.try_acquire_owned().expect("free");
+    let weak = std::sync::Arc::downgrade(&sem);
+    drop(sem);
+    assert!(weak.upgrade().is_some(), "the permit keeps the semaphore");
+    drop(held);
+    assert!(weak.upgrade().is_none());
+}
+
+/// `forget` drops a guard without returning its permits; a failed `try_permit` changes nothing.
+#[test]
+fn forgotten_permits_leave_the_semaphore() {
+    let sem = std::sync::Arc::new(Semaphore::new(5));
+    sem.permit_many(2).forget();
+    assert_eq!(sem.available_permits(), 3);
+    sem.acquire_owned().forget();
+    assert_eq!(sem.available_permits(), 2);
+    assert!(sem.try_permit_many(3).is_none());
+    assert_eq!(sem.available_permits(), 2);
+    let two = sem.try_permit_many(2).expect("two are free");
+    assert!(sem.try_permit().is_none() && sem.try_acquire_owned().is_none());
+    drop(two);
+    assert_eq!(sem.available_permits(), 2);
+}
