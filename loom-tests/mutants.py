@@ -40,7 +40,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # survivors. The wait loop and the
 # futex serve every primitive, so every model faces their mutants.
 PRIMITIVES = [
-    (["src/semaphore.rs"], ["semaphore"], ["semaphore"]),
+    (["src/semaphore/*.rs"], ["semaphore"], ["semaphore"]),
     (["src/latch.rs"], ["latch"], ["latch"]),
     (["src/barrier/*.rs"], ["barrier"], ["--lib", "barrier", "soak"]),
     (["src/wait/mod.rs", "src/futex/mod.rs"], ["semaphore", "latch", "barrier"],
@@ -115,10 +115,39 @@ HAND_WRITTEN = [
      "let doomed = failed || (!before.is_broken() && !before.is_full());",
      "let doomed = failed;",
      "a break does not doom an episode still being counted"),
-    ("src/semaphore.rs", "announce",
-     "if observed & PERMITS >= self.n { return None; }",
+    ("src/semaphore/mod.rs", "release_many",
+     "if current.has_waiters() { self.wake_after_release(current, n); }",
      "",
-     "sleep on a value that holds enough permits"),
+     "a release wakes nobody"),
+    ("src/semaphore/waiter.rs", "signal_head",
+     "match self.head.compare_exchange_weak( word, word | SIGNAL, Ordering::Release, "
+     "Ordering::Relaxed, ) {",
+     "match Ok::<u32, u32>(self.head.fetch_or(SIGNAL, Ordering::Release)) {",
+     "a release sets the signal with fetch_or, also on a vacant head word"),
+    ("src/semaphore/waiter.rs", "signal_head",
+     "if need == 0 || need <= before || after < need {",
+     "if need == 0 || need <= before || after < need || word & SIGNAL != 0 {",
+     "a release gives up when a signal is already pending"),
+    ("src/semaphore/waiter.rs", "announce",
+     "if !now.has_handoff() { self.semaphore .wake_singles(now.sleepers().min(now.permits())); }",
+     "",
+     "a signalled head that lost its permits does not pass the wake on"),
+    ("src/semaphore/waiter.rs", "acquire_several",
+     "if !woken_from_queue && self.take_as(n, |s| s) {",
+     "if self.take_as(n, |s| s) {",
+     "a waiter woken from the queue takes its permits without passing the turn on"),
+    ("src/semaphore/waiter.rs", "wake_after_release",
+     "self.wake_singles(wakes.min(before.sleepers()).min(after));",
+     "",
+     "a release wakes no waiter for one permit"),
+    ("src/semaphore/waiter.rs", "announce",
+     "(self.semaphore.head.load(Ordering::Acquire) != 0).then_some(bumps)",
+     "Some(bumps)",
+     "a queued waiter sleeps without looking at the head word"),
+    ("src/semaphore/waiter.rs", "step_down",
+     "self.state.fetch_add(0, Ordering::AcqRel)",
+     "self.state.load(Ordering::Acquire)",
+     "the leaving head reads the state with a load, not an exchange"),
 ]
 
 # Every mutant, by name. Regenerate with --list after a change that adds or removes an ordering
@@ -151,17 +180,42 @@ src/barrier/state.rs::reset: hand-written: reset keeps arrivals into the full ep
 src/latch.rs::count_down_by: Ordering::Release -> Relaxed
 src/latch.rs::count_down_by: delete self.state.wake_all_if_sleepers(previous)
 src/latch.rs::try_wait: Ordering::Acquire -> Relaxed
-src/semaphore.rs::announce: hand-written: sleep on a value that holds enough permits
-src/semaphore.rs::release_many: Ordering::Release -> Relaxed
-src/semaphore.rs::release_many: delete self.state.wake_all_if_sleepers(previous)
-src/semaphore.rs::take: Ordering::Acquire -> Relaxed
+src/semaphore/mod.rs::release_many: Ordering::Release -> Relaxed
+src/semaphore/mod.rs::release_many: hand-written: a release wakes nobody
+src/semaphore/waiter.rs::acquire_several: hand-written: a waiter woken from the queue takes its permits without passing the turn on
+src/semaphore/waiter.rs::announce: Ordering::Acquire -> Relaxed
+src/semaphore/waiter.rs::announce: Ordering::Acquire -> Relaxed #2
+src/semaphore/waiter.rs::announce: hand-written: a queued waiter sleeps without looking at the head word
+src/semaphore/waiter.rs::announce: hand-written: a signalled head that lost its permits does not pass the wake on
+src/semaphore/waiter.rs::lead: Ordering::Acquire -> Relaxed
+src/semaphore/waiter.rs::lead: Ordering::Release -> Relaxed
+src/semaphore/waiter.rs::queue_up: Ordering::Acquire -> Relaxed
+src/semaphore/waiter.rs::queue_up: Ordering::Release -> Relaxed
+src/semaphore/waiter.rs::queue_up: delete self.queue.wake(1)
+src/semaphore/waiter.rs::ready: Ordering::Acquire -> Relaxed
+src/semaphore/waiter.rs::ready: Ordering::Acquire -> Relaxed #2
+src/semaphore/waiter.rs::register: Ordering::AcqRel -> Relaxed
+src/semaphore/waiter.rs::signal_head: Ordering::Release -> Relaxed
+src/semaphore/waiter.rs::signal_head: delete self.head.wake(1)
+src/semaphore/waiter.rs::signal_head: hand-written: a release gives up when a signal is already pending
+src/semaphore/waiter.rs::signal_head: hand-written: a release sets the signal with fetch_or, also on a vacant head word
+src/semaphore/waiter.rs::step_down: Ordering::AcqRel -> Relaxed
+src/semaphore/waiter.rs::step_down: Ordering::Release -> Relaxed
+src/semaphore/waiter.rs::step_down: Ordering::Release -> Relaxed #2
+src/semaphore/waiter.rs::step_down: delete self.queue.wake(1)
+src/semaphore/waiter.rs::step_down: hand-written: the leaving head reads the state with a load, not an exchange
+src/semaphore/waiter.rs::take_as: Ordering::Acquire -> Relaxed
+src/semaphore/waiter.rs::wake_after_release: delete fence(Ordering::Acquire);
+src/semaphore/waiter.rs::wake_after_release: hand-written: a release wakes no waiter for one permit
+src/semaphore/waiter.rs::wake_singles: Ordering::Release -> Relaxed
+src/semaphore/waiter.rs::wake_singles: delete self.singles.wake(n)
 src/wait/mod.rs::wait: Ordering::Acquire -> Relaxed
 src/wait/mod.rs::wait: Ordering::Acquire -> Relaxed #2
 """
 
 ORDERING = re.compile(r"Ordering::(Acquire|Release|AcqRel|SeqCst)")
 FENCE = re.compile(r"fence\(Ordering::\w+\);")
-WAKE = re.compile(r"(?:\w+\.)+wake_all(?:_if_sleepers)?\((\w*)\)")
+WAKE = re.compile(r"(?:\w+\.)+wake(?:_all(?:_if_sleepers)?)?\((\w*)\)")
 FN = re.compile(r"^\s*(?:pub(?:\([\w:]+\))?\s+)?(?:const\s+)?(?:unsafe\s+)?fn\s+(\w+)")
 
 

@@ -98,3 +98,90 @@ fn timed_acquire_racing_release() {
         assert_eq!(sem.available_permits(), if got { 0 } else { 1 });
     });
 }
+
+/// Runs `acquire(n)` for each `n` on its own thread while this thread releases `releases` (each
+/// a `release_many` of that size); every acquirer must get through (a stranded one is a loom
+/// deadlock), and the permits must add up.
+fn mixed_waiters(sizes: &'static [u32], releases: &'static [u32], preemptions: usize) {
+    check(preemptions, move || {
+        let sem = Arc::new(Semaphore::new(0));
+        let acquirers: Vec<_> = sizes
+            .iter()
+            .map(|&n| {
+                let sem = sem.clone();
+                thread::spawn(move || sem.acquire_many(n))
+            })
+            .collect();
+        for &k in releases {
+            sem.release_many(k);
+        }
+        for acquirer in acquirers {
+            acquirer.join().unwrap();
+        }
+        let released: u32 = releases.iter().sum();
+        let acquired: u32 = sizes.iter().sum();
+        assert_eq!(sem.available_permits(), released - acquired);
+    });
+}
+
+/// A waiter for two and a waiter for one, fed by one release of three: the head is signalled and
+/// the single woken, and both get their permits.
+#[test]
+fn a_waiter_for_two_and_one_for_one_share_a_release() {
+    mixed_waiters(&[2, 1], &[3], 3);
+}
+
+/// The same waiters fed one permit at a time: whichever order the releases and the wakes come in,
+/// nobody is left asleep while the permits it needs are there.
+#[test]
+fn single_releases_feed_mixed_waiters() {
+    mixed_waiters(&[2, 1], &[1, 1, 1], 2);
+}
+
+/// A waiter for two and a waiter for one, fed two permits and then one: a release that brings the
+/// permits to the head's need signals the head rather than a single; if the single takes one of
+/// those permits first, the head must pass the wake on to the waiters for one, or a thread sleeps
+/// while a permit is free. (Checked: the model deadlocks without the pass-on in `Head::announce`.)
+#[test]
+fn a_signalled_head_that_loses_its_permits_passes_them_on() {
+    mixed_waiters(&[2, 1], &[2, 1], 3);
+}
+
+/// Two waiters for two: one heads, the other queues behind it and takes over when it leaves, even
+/// if a release signals the head just as it leaves. (Checked: a signal set with `fetch_or`, which
+/// can land on the vacant head word and read as a head for ever, deadlocks this model.)
+#[test]
+fn waiters_for_several_queue_behind_the_head() {
+    mixed_waiters(&[2, 2], &[2, 2], 2);
+}
+
+/// Three waiters for two, one release of six: the head leaves and wakes one queued waiter, which
+/// holds the queue's turn; it must pass the turn on when it leaves, or the third sleeps in the
+/// queue behind a head that no longer exists. (Checked: a woken waiter that takes its permits
+/// without going through the head deadlocks this model.)
+#[test]
+fn the_queue_s_turn_passes_from_waiter_to_waiter() {
+    mixed_waiters(&[2, 2, 2], &[6], 1);
+}
+
+/// A head whose wait times out (under loom, at once, after its handoff timer, also at once, kept
+/// the permits from everyone else) must leave the permits to the waiter for one: a release made
+/// while the handoff held woke nobody.
+#[test]
+fn a_head_that_times_out_passes_its_permits_on() {
+    check(3, || {
+        let sem = Arc::new(Semaphore::new(0));
+        let head = {
+            let sem = sem.clone();
+            thread::spawn(move || sem.try_acquire_many_for(2, Duration::from_secs(1)))
+        };
+        let single = {
+            let sem = sem.clone();
+            thread::spawn(move || sem.acquire())
+        };
+        sem.release();
+        assert!(!head.join().unwrap(), "the head got two permits out of one");
+        single.join().unwrap();
+        assert_eq!(sem.available_permits(), 0);
+    });
+}
