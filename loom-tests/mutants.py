@@ -141,7 +141,7 @@ HAND_WRITTEN = [
      "",
      "a release wakes no waiter for one permit"),
     ("src/semaphore/waiter.rs", "announce",
-     "(self.semaphore.head.load(Ordering::Acquire) != 0).then_some(bumps)",
+     "(self.semaphore.head.load(Ordering::Relaxed) != 0).then_some(bumps)",
      "Some(bumps)",
      "a queued waiter sleeps without looking at the head word"),
     ("src/semaphore/waiter.rs", "step_down",
@@ -184,16 +184,11 @@ src/semaphore/mod.rs::release_many: Ordering::Release -> Relaxed
 src/semaphore/mod.rs::release_many: hand-written: a release wakes nobody
 src/semaphore/waiter.rs::acquire_several: hand-written: a waiter woken from the queue takes its permits without passing the turn on
 src/semaphore/waiter.rs::announce: Ordering::Acquire -> Relaxed
-src/semaphore/waiter.rs::announce: Ordering::Acquire -> Relaxed #2
 src/semaphore/waiter.rs::announce: hand-written: a queued waiter sleeps without looking at the head word
 src/semaphore/waiter.rs::announce: hand-written: a signalled head that lost its permits does not pass the wake on
 src/semaphore/waiter.rs::lead: Ordering::Acquire -> Relaxed
 src/semaphore/waiter.rs::lead: Ordering::Release -> Relaxed
-src/semaphore/waiter.rs::queue_up: Ordering::Acquire -> Relaxed
-src/semaphore/waiter.rs::queue_up: Ordering::Release -> Relaxed
-src/semaphore/waiter.rs::queue_up: delete self.queue.wake(1)
 src/semaphore/waiter.rs::ready: Ordering::Acquire -> Relaxed
-src/semaphore/waiter.rs::ready: Ordering::Acquire -> Relaxed #2
 src/semaphore/waiter.rs::register: Ordering::AcqRel -> Relaxed
 src/semaphore/waiter.rs::signal_head: Ordering::Release -> Relaxed
 src/semaphore/waiter.rs::signal_head: delete self.head.wake(1)
@@ -201,7 +196,6 @@ src/semaphore/waiter.rs::signal_head: hand-written: a release gives up when a si
 src/semaphore/waiter.rs::signal_head: hand-written: a release sets the signal with fetch_or, also on a vacant head word
 src/semaphore/waiter.rs::step_down: Ordering::AcqRel -> Relaxed
 src/semaphore/waiter.rs::step_down: Ordering::Release -> Relaxed
-src/semaphore/waiter.rs::step_down: Ordering::Release -> Relaxed #2
 src/semaphore/waiter.rs::step_down: delete self.queue.wake(1)
 src/semaphore/waiter.rs::step_down: hand-written: the leaving head reads the state with a load, not an exchange
 src/semaphore/waiter.rs::take_as: Ordering::Acquire -> Relaxed

@@ -164,6 +164,20 @@ fn the_queue_s_turn_passes_from_waiter_to_waiter() {
     mixed_waiters(&[2, 2, 2], &[6], 1);
 }
 
+/// A waiter for two fed by two senders' single releases sees both senders' writes, whichever way
+/// it takes its permits: at once, as the head that finds them on arrival, or as the signalled
+/// head.
+#[test]
+fn a_waiter_for_two_sees_both_releasers_writes() {
+    check(3, || {
+        let (got, _) = message_passing(Semaphore::new(0), 2, Semaphore::release, |sem| {
+            sem.acquire_many(2);
+            true
+        });
+        assert!(got);
+    });
+}
+
 /// A head whose wait times out (under loom, at once, after its handoff timer, also at once, kept
 /// the permits from everyone else) must leave the permits to the waiter for one: a release made
 /// while the handoff held woke nobody.

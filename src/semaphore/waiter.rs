@@ -219,11 +219,12 @@ impl Semaphore {
     /// next waiter for several permits, if any queues, and as many waiters for one permit as the
     /// permits left can serve (a handoff kept permits from them).
     fn step_down(&self) {
-        // Release: pairs with the Acquire load in `Queued::ready`, which then sees the head gone.
+        // Relaxed: the vacancy carries no data, and a queued waiter learns of it through the
+        // state's exchange or the queue's bump below, each a Release after this in program order.
         // A swap, not a store, though a store would do on a real machine: loom 0.7 can order a
         // plain store between the read and the write of a concurrent read-modify-write (here a
         // release's signal), which is no execution of the memory model (tokio-rs/loom#254).
-        self.head.swap(0, Ordering::Release);
+        self.head.swap(0, Ordering::Relaxed);
         // An exchange that changes nothing, for its place in the state's order: a waiter that
         // queues (a read-modify-write) before it is counted below, and one that queues after it
         // acquires this Release and sees the head word vacant, and so does not sleep.
@@ -246,16 +247,11 @@ impl Semaphore {
             registered: false,
         };
         let turn = wait(&self.queue, self.policy, 1, deadline, &mut queued);
+        // Timed out: no wake is lost with this thread. A wake that reached it was a return from
+        // its sleep that synchronizes with the waker, so the wait loop's last look saw the head
+        // word vacant and took its turn; if that look saw a head, that head will wake the next.
         if queued.registered {
             self.deregister(State::without_queued);
-        }
-        if turn.is_err() {
-            // A wake meant for this thread may have come with the deadline: pass it on.
-            let now = State::from_bits(self.state.load(Ordering::Relaxed));
-            if now.queued() > 0 && self.head.load(Ordering::Acquire) == 0 {
-                self.queue.fetch_add(1, Ordering::Release);
-                self.queue.wake(1);
-            }
         }
         turn
     }
@@ -435,8 +431,9 @@ impl Waiter for Queued<'_> {
 
     /// Its turn: the head word is vacant.
     fn ready(&mut self, _bumps: u32) -> Option<()> {
-        // Acquire: pairs with the Release vacating store in `step_down`.
-        (self.semaphore.head.load(Ordering::Acquire) == 0).then_some(())
+        // Relaxed: the wait loop's Acquire load of the bump that woke this thread (`step_down`)
+        // orders the vacancy before this load; nothing else is learned from it.
+        (self.semaphore.head.load(Ordering::Relaxed) == 0).then_some(())
     }
 
     /// Counts this thread in before its first sleep. Its registration and the leaving head's
@@ -450,8 +447,9 @@ impl Waiter for Queued<'_> {
         match self.semaphore.register(u32::MAX, State::with_queued) {
             Registration::Registered => {
                 self.registered = true;
-                // Acquire: as in `ready`.
-                (self.semaphore.head.load(Ordering::Acquire) != 0).then_some(bumps)
+                // Relaxed: a registration after the leaving head's exchange acquired it, and with
+                // it the vacancy.
+                (self.semaphore.head.load(Ordering::Relaxed) != 0).then_some(bumps)
             }
             Registration::CanTake => None,
             Registration::Full => {
