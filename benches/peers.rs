@@ -157,3 +157,48 @@ pub(crate) fn run_on_threads(n: usize, body: impl Fn(usize) + Sync) -> std::time
         t.elapsed()
     })
 }
+
+/// What the process has used so far: CPU time (user + system, all threads) and context switches
+/// (voluntary + involuntary). `None` where getrusage is not wired up (off Linux).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Usage {
+    pub(crate) cpu: std::time::Duration,
+    pub(crate) context_switches: u64,
+}
+
+impl Usage {
+    #[cfg(target_os = "linux")]
+    pub(crate) fn now() -> Option<Usage> {
+        use nix::sys::resource::{getrusage, UsageWho};
+        let usage = getrusage(UsageWho::RUSAGE_SELF).ok()?;
+        let micros = |t: nix::sys::time::TimeVal| {
+            std::time::Duration::new(t.tv_sec() as u64, t.tv_usec() as u32 * 1000)
+        };
+        Some(Usage {
+            cpu: micros(usage.user_time()) + micros(usage.system_time()),
+            context_switches: (usage.voluntary_context_switches()
+                + usage.involuntary_context_switches()) as u64,
+        })
+    }
+
+    #[cfg(not(target_os = "linux"))]
+    pub(crate) fn now() -> Option<Usage> {
+        None
+    }
+
+    /// What was used between `earlier` and `self`.
+    pub(crate) fn since(self, earlier: Usage) -> Usage {
+        Usage {
+            cpu: self.cpu.saturating_sub(earlier.cpu),
+            context_switches: self
+                .context_switches
+                .saturating_sub(earlier.context_switches),
+        }
+    }
+}
+
+/// The median of `values` (sorted here); `None` when empty.
+pub(crate) fn median(values: &mut [f64]) -> Option<f64> {
+    values.sort_by(f64::total_cmp);
+    values.get(values.len() / 2).copied()
+}

@@ -1,8 +1,11 @@
 //! Semaphore costs: uncontended acquire+release, the Little Book of Semaphores' rendezvous round
-//! trip on two semaphores, and contended throughput with k permits and n threads; syncpoint
-//! against a Mutex+Condvar semaphore and glibc's `sem_t`.
+//! trip on two semaphores, contended throughput with k permits and n threads, and a thread pool's
+//! "work available" herd (one producer, 16 or 64 sleeping consumers); syncpoint against a
+//! Mutex+Condvar semaphore and glibc's `sem_t`. Then the starvation case: how long a waiter for
+//! several permits waits while threads loop on single permits.
 //!
-//! `cargo bench --bench semaphore`.
+//! `cargo bench --bench semaphore`. The herd and starvation groups print their CPU time,
+//! context switches and worst waits after criterion's lines.
 
 // A bench is not API: criterion_group! makes undocumented functions.
 #![allow(missing_docs)]
@@ -11,7 +14,10 @@ mod peers;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use std::hint::black_box;
-use std::time::Duration;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
+use std::sync::Mutex;
+use std::thread;
+use std::time::{Duration, Instant};
 
 /// The three semaphores under one interface.
 trait Sem: Sync {
@@ -112,6 +118,142 @@ fn contended<S: Sem>(c: &mut Criterion, name: &str) {
     group.finish();
 }
 
+/// How far apart the herd's producer releases its permits: a spin, so that the consumers are
+/// asleep again before the next item, as workers between jobs are.
+const ITEM_SPACING: Duration = Duration::from_micros(20);
+
+/// A thread pool's "work available" signal: one producer releases one permit per item,
+/// `ITEM_SPACING` apart, to `consumers` threads asleep in `acquire`. Criterion times the items;
+/// the process's CPU time (user + system, the producer's spin included) and context switches per
+/// item are printed after the group, medians over its samples.
+fn herd<S: Sem>(c: &mut Criterion, name: &str) {
+    let mut group = c.benchmark_group("semaphore/herd");
+    group
+        .sample_size(10)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(2));
+    for consumers in [16, 64] {
+        let usage: Mutex<Vec<(f64, f64)>> = Mutex::new(Vec::new());
+        let id = BenchmarkId::new(name, format!("{consumers}consumers"));
+        group.bench_function(id, |b| {
+            b.iter_custom(|items| {
+                let (wall, used) = herd_run::<S>(consumers, items);
+                if let Some(used) = used {
+                    usage.lock().unwrap().push((
+                        used.cpu.as_nanos() as f64 / items as f64,
+                        used.context_switches as f64 / items as f64,
+                    ));
+                }
+                wall
+            })
+        });
+        let (mut cpu, mut switches): (Vec<f64>, Vec<f64>) =
+            usage.into_inner().unwrap().into_iter().unzip();
+        if let (Some(cpu), Some(switches)) = (peers::median(&mut cpu), peers::median(&mut switches))
+        {
+            println!(
+                "semaphore/herd/{name}/{consumers}consumers: CPU {:.2} µs per item, {switches:.2} \
+                 context switches per item (medians over the samples)",
+                cpu / 1000.0,
+            );
+        }
+    }
+    group.finish();
+}
+
+/// One herd sample: `items` items through `consumers` sleeping consumers. Returns the wall time
+/// from the first release to the last item taken, and what the process used meanwhile.
+fn herd_run<S: Sem>(consumers: usize, items: u64) -> (Duration, Option<peers::Usage>) {
+    let sem = S::new(0);
+    let taken = AtomicU64::new(0);
+    thread::scope(|s| {
+        for _ in 0..consumers {
+            let (sem, taken) = (&sem, &taken);
+            s.spawn(move || loop {
+                sem.acquire();
+                // Past `items`: the permits released below to let the consumers go.
+                if taken.fetch_add(1, Relaxed) >= items {
+                    break;
+                }
+            });
+        }
+        // Let every consumer reach its sleep before the first item.
+        thread::sleep(Duration::from_millis(20));
+        let (start, before) = (Instant::now(), peers::Usage::now());
+        for _ in 0..items {
+            let released = Instant::now();
+            sem.release();
+            while released.elapsed() < ITEM_SPACING {
+                std::hint::spin_loop();
+            }
+        }
+        while taken.load(Relaxed) < items {
+            thread::yield_now();
+        }
+        let wall = start.elapsed();
+        let used = peers::Usage::now()
+            .zip(before)
+            .map(|(after, before)| after.since(before));
+        for _ in 0..consumers {
+            sem.release();
+        }
+        (wall, used)
+    })
+}
+
+/// The starvation case: four threads loop on `acquire`/`release` of a semaphore of four permits
+/// while one thread acquires all four at once, again and again. Criterion times the big
+/// waiter's acquires; the worst and median waits are printed after it. Without the handoff rule
+/// the big waiter waits until the loopers happen to leave all four permits free at once.
+fn starvation(c: &mut Criterion) {
+    const PERMITS: u32 = 4;
+    let waits: Mutex<Vec<f64>> = Mutex::new(Vec::new());
+    let mut group = c.benchmark_group("semaphore/starvation");
+    group
+        .sample_size(10)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(2));
+    group.bench_function("syncpoint/acquire_many(4)-vs-4-loopers", |b| {
+        b.iter_custom(|rounds| {
+            let sem = syncpoint::Semaphore::new(PERMITS);
+            let stop = AtomicBool::new(false);
+            let mut total = Duration::ZERO;
+            thread::scope(|s| {
+                for _ in 0..PERMITS {
+                    let (sem, stop) = (&sem, &stop);
+                    s.spawn(move || {
+                        while !stop.load(Relaxed) {
+                            let _permit = sem.permit();
+                            black_box(());
+                        }
+                    });
+                }
+                let mut mine = waits.lock().unwrap();
+                for _ in 0..rounds {
+                    let start = Instant::now();
+                    let permits = sem.permit_many(PERMITS);
+                    let waited = start.elapsed();
+                    drop(permits);
+                    total += waited;
+                    mine.push(waited.as_secs_f64() * 1e6);
+                }
+                stop.store(true, Relaxed);
+            });
+            total
+        })
+    });
+    group.finish();
+    let mut waits = waits.into_inner().unwrap();
+    let count = waits.len();
+    if let Some(median) = peers::median(&mut waits) {
+        println!(
+            "semaphore/starvation: acquire_many(4) against 4 loopers: worst wait {:.0} µs, \
+             median {median:.1} µs ({count} acquires)",
+            waits[count - 1],
+        );
+    }
+}
+
 fn semaphores(c: &mut Criterion) {
     uncontended::<syncpoint::Semaphore>(c, "syncpoint");
     uncontended::<peers::MutexSemaphore>(c, "mutex-condvar");
@@ -125,6 +267,11 @@ fn semaphores(c: &mut Criterion) {
     contended::<peers::MutexSemaphore>(c, "mutex-condvar");
     #[cfg(target_os = "linux")]
     contended::<peers::PosixSemaphore>(c, "glibc-sem_t");
+    herd::<syncpoint::Semaphore>(c, "syncpoint");
+    herd::<peers::MutexSemaphore>(c, "mutex-condvar");
+    #[cfg(target_os = "linux")]
+    herd::<peers::PosixSemaphore>(c, "glibc-sem_t");
+    starvation(c);
 }
 
 criterion_group!(benches, semaphores);
