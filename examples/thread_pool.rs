@@ -136,7 +136,9 @@ impl Pool {
         match self.barrier.wait_timeout(self.watchdog) {
             Ok(_) => Ok(f64::from_bits(self.total.load(Relaxed))),
             Err(BarrierWaitError::Broken) => Err(PoolError::TaskPanicked),
-            Err(BarrierWaitError::TimedOut) => Err(PoolError::Stuck),
+            // `BarrierWaitError` is `#[non_exhaustive]`: an error a later version adds is a
+            // stuck join too.
+            Err(BarrierWaitError::TimedOut | _) => Err(PoolError::Stuck),
         }
     }
 

@@ -2,8 +2,10 @@
 # The whole test suite, as CI runs it (.ci/run calls this script): formatting, clippy (also under
 # --cfg loom), the unit, integration and doc tests, the loom models, the check that the loom
 # models catch broken variants of the primitives, the benches' build, smoke runs of the benchmark
-# runner and the examples, and the docs with warnings denied.
-# Needs only a Rust toolchain (with rustfmt and clippy) and python3.
+# runner and the examples, the docs with warnings denied, cargo check for Windows, macOS and
+# FreeBSD, the MSRV build and tests, and cargo package.
+# Needs only a Rust toolchain through rustup (with rustfmt and clippy) and python3; rustup adds
+# the cross-check targets and the 1.85 toolchain.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -37,4 +39,27 @@ cargo run --release --example jacobi -- --size 34 --sweeps 200 --threads 3 --run
 cargo run --release --example thread_pool -- --workers 3 --items 100000
 step "docs"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps
+# rustup adds what is missing; where it cannot fetch a target or the toolchain (no network), the
+# step says so in one line and the rest of the suite goes on.
+step "cargo check for Windows, macOS and FreeBSD"
+for target in x86_64-pc-windows-gnu aarch64-apple-darwin x86_64-unknown-freebsd; do
+  if rustup target list --installed 2>/dev/null | grep -qx "$target" ||
+    rustup target add "$target" >/dev/null 2>&1; then
+    cargo check -p syncpoint --lib --tests --examples --target "$target"
+  else
+    echo "skipped: rustup could not add the $target target"
+  fi
+done
+step "MSRV: build and test the library on Rust 1.85 (the soak and the limit tests run above)"
+if rustup toolchain list 2>/dev/null | grep -q '^1\.85' ||
+  rustup toolchain install 1.85 --profile minimal >/dev/null 2>&1; then
+  CARGO_TARGET_DIR=target/msrv cargo +1.85 test -p syncpoint --release --lib \
+    --test barrier --test classic --test latch --test panic_locations --test semaphore
+else
+  echo "skipped: rustup could not install the 1.85 toolchain"
+fi
+step "cargo package: the published crate builds, with no warning"
+package=$(cargo package -p syncpoint 2>&1) || { echo "$package"; exit 1; }
+if grep -q '^warning' <<<"$package"; then echo "$package"; exit 1; fi
+echo "$package" | tail -2
 step "all checks passed"

@@ -1,7 +1,8 @@
 //! Lock-free, futex-backed synchronization primitives.
 //!
 //! Every primitive keeps its state in atomic words and sleeps on a futex (through the
-//! [`atomic-wait`](https://docs.rs/atomic-wait) crate) when it must wait; no path takes a mutex.
+//! [`atomic-wait`](https://docs.rs/atomic-wait) crate and the platform's own calls) when it
+//! must wait; no path takes a mutex.
 //! Uncontended operations are a single atomic read-modify-write, and a thread makes a wake-up
 //! system call only when another thread is asleep.
 //!
@@ -43,14 +44,28 @@
 //!
 //! # Platforms
 //!
-//! Untimed waits use the OS futex wherever `atomic-wait` supports it: Linux and Android, macOS
-//! and iOS, Windows, FreeBSD. Timed waits (`try_acquire_for`, `wait_timeout`, ...) sleep on the
-//! futex with a timeout on Linux and Android; on other platforms they poll the word with sleeps
-//! that back off from 50 µs to 1 ms, so they can oversleep by up to a millisecond.
+//! Every wait sleeps on the OS futex or its equivalent: on Linux and Android through atomic-wait
+//! and rustix, on Windows through atomic-wait and wait_on_address (`WaitOnAddress`), on macOS
+//! and iOS through wait_on_address (`os_sync_wait_on_address` from macOS 14.4 and iOS 17.4, a
+//! table of condition variables before), on FreeBSD through atomic-wait (`_umtx_op`). Timed
+//! waits (`try_acquire_for`, `wait_timeout`, ...) sleep with a timeout on all of these but
+//! FreeBSD, where they poll the word with sleeps that back off from 50 µs to 1 ms, so they can
+//! oversleep by up to a millisecond. The primitives keep state in 64-bit atomics: on a target
+//! without them the crate does not compile, and says why.
 //!
-//! The design, with every state word and memory-ordering argument, is in `docs/design.md`.
+//! # Notes
+//!
+//! The design, with every state word and memory-ordering argument, how it is tested and what it
+//! measured are pages of these docs: [`notes::design`], [`notes::testing`],
+//! [`notes::benchmarks`], [`notes::hpc`].
 
 #![forbid(unsafe_code)]
+
+#[cfg(not(target_has_atomic = "64"))]
+compile_error!(
+    "syncpoint needs 64-bit atomics (AtomicU64) for its barrier and semaphore state words; \
+     this target has none"
+);
 
 mod barrier;
 pub mod classic;
@@ -64,3 +79,16 @@ pub use barrier::{Arrival, Barrier, BarrierWaitError, BarrierWaitResult, PanicGu
 pub use latch::Latch;
 pub use semaphore::{OwnedSemaphorePermit, Semaphore, SemaphorePermit};
 pub use wait::WaitPolicy;
+
+/// The notes in the repository's `docs/` folder, as pages of these docs (built only for them).
+#[cfg(doc)]
+pub mod notes {
+    #[doc = include_str!("../docs/design.md")]
+    pub mod design {}
+    #[doc = include_str!("../docs/testing.md")]
+    pub mod testing {}
+    #[doc = include_str!("../docs/benchmarks.md")]
+    pub mod benchmarks {}
+    #[doc = include_str!("../docs/hpc.md")]
+    pub mod hpc {}
+}

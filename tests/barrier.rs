@@ -405,7 +405,7 @@ fn wait_timeout_races_the_last_arrival() {
                 Err(BarrierWaitError::TimedOut) => {
                     timeouts.fetch_add(1, Relaxed);
                 }
-                Err(BarrierWaitError::Broken) => unreachable!("nobody panicked"),
+                Err(error) => unreachable!("nobody panicked: {error}"),
             }
         }
     });

@@ -60,7 +60,7 @@ fn soak(threads: usize, episodes: u64) {
                             match barrier.wait_timeout(timeout) {
                                 Ok(result) => break result,
                                 Err(BarrierWaitError::TimedOut) => continue,
-                                Err(BarrierWaitError::Broken) => panic!("nobody panicked"),
+                                Err(error) => panic!("nobody panicked: {error}"),
                             }
                         }
                     } else {
@@ -124,7 +124,7 @@ fn late_arrivals(n: usize, threads: usize, episodes: u64) {
                             match barrier.wait_timeout(timeout) {
                                 Ok(result) => break result,
                                 Err(BarrierWaitError::TimedOut) => continue,
-                                Err(BarrierWaitError::Broken) => panic!("nobody panicked"),
+                                Err(error) => panic!("nobody panicked: {error}"),
                             }
                         }
                     } else {

@@ -658,6 +658,7 @@ impl fmt::Debug for BarrierWaitResult {
 /// assert_eq!(error.to_string(), "the barrier wait timed out; the arrival was withdrawn");
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum BarrierWaitError {
     /// The episode did not complete in time; the arrival was withdrawn.
     TimedOut,

@@ -3,9 +3,11 @@
 //! | file | what it holds |
 //! |---|---|
 //! | `mod.rs` | [`Futex`] and the sleep protocol below |
-//! | `os.rs` | the operating system's futex: untimed waits and wakes through atomic-wait |
+//! | `os.rs` | the operating system's futex, and which crate serves which platform |
 //! | `linux.rs` | Linux and Android: the timed wait and the wake of `n` (rustix) |
-//! | `poll.rs` | elsewhere: the timed wait by polling with a back-off, the wake of `n` as `n` wakes |
+//! | `windows.rs` | Windows: the timed wait (wait_on_address) |
+//! | `apple.rs` | Apple targets: every wait and wake (wait_on_address) |
+//! | `poll.rs` | FreeBSD and the rest: the timed wait by polling with a back-off |
 //! | `loom.rs` | the loom model of the futex, used under `--cfg loom` |
 //!
 //! # The sleep protocol

@@ -1,6 +1,8 @@
-//! Where atomic-wait offers no timed wait and no futex crate with a sound one was found
-//! (docs/design.md): the timed wait polls the word, sleeping between looks with a back-off from
-//! 50 µs doubling to 1 ms, never past the timeout; a wake of `n` is `n` wakes of one.
+//! FreeBSD and every other platform without a file of its own: atomic-wait has no timed wait
+//! there, and wait_on_address's FreeBSD timed wait passes a relative timeout as an absolute
+//! time, so it returns at once (docs/design.md). The timed wait polls the word, sleeping between
+//! looks with a back-off from 50 µs doubling to 1 ms, never past the timeout; a wake of `n` is
+//! `n` wakes of one.
 
 use crate::primitive::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};

@@ -21,6 +21,7 @@
 /// assert_eq!(barrier.wait_policy(), WaitPolicy::Active);
 /// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum WaitPolicy {
     /// Spin only while spinning can pay, then sleep. The default.
     #[default]
