@@ -24,6 +24,7 @@
 //! The benchmark runner's workload mode (`cargo run --release -p syncpoint-bench -- --workload`)
 //! runs the same kernel; see docs/hpc.md.
 
+use clap::{CommandFactory, Parser};
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -215,60 +216,43 @@ pub fn max_difference(a: &[f64], b: &[f64]) -> f64 {
         .fold(0.0, f64::max)
 }
 
+/// A 2D heat-diffusion stencil, std::sync::Barrier against syncpoint's, checked against a serial
+/// run bit for bit.
+#[derive(Parser)]
+#[command(name = "jacobi", version)]
 struct Args {
-    size: usize,
-    sweeps: usize,
-    threads: usize,
-    runs: usize,
+    /// The plate's side, in cells (at least --threads + 2)
+    #[arg(long, default_value_t = 130, value_parser = clap::value_parser!(u32).range(1..))]
+    size: u32,
+    /// Sweeps per run
+    #[arg(long, default_value_t = 2000, value_parser = clap::value_parser!(u32).range(1..))]
+    sweeps: u32,
+    /// Worker threads [default: the machine's cores]
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    threads: Option<u32>,
+    /// Runs per barrier; the median is reported
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
+    runs: u32,
 }
 
-fn args() -> Args {
+fn args() -> (usize, usize, usize, usize) {
+    let args = Args::parse();
     let cores = thread::available_parallelism().map_or(1, |n| n.get());
-    let mut args = Args {
-        size: 130,
-        sweeps: 2000,
-        threads: cores,
-        runs: 5,
-    };
-    let usage = "usage: jacobi [--size N] [--sweeps S] [--threads T] [--runs R]";
-    let mut it = std::env::args().skip(1);
-    while let Some(flag) = it.next() {
-        let value: usize = it
-            .next()
-            .and_then(|v| v.parse().ok())
-            .filter(|&v| v > 0)
-            .unwrap_or_else(|| {
-                eprintln!("jacobi: {flag} needs a positive whole number\n{usage}");
-                std::process::exit(2)
-            });
-        match flag.as_str() {
-            "--size" => args.size = value,
-            "--sweeps" => args.sweeps = value,
-            "--threads" => args.threads = value,
-            "--runs" => args.runs = value,
-            _ => {
-                eprintln!("jacobi: unknown option {flag}\n{usage}");
-                std::process::exit(2)
-            }
-        }
+    let threads = args.threads.map_or(cores, |t| t as usize);
+    let size = args.size as usize;
+    if size < threads + 2 {
+        Args::command()
+            .error(
+                clap::error::ErrorKind::ValueValidation,
+                format!("--size {size} leaves fewer interior rows than --threads {threads}"),
+            )
+            .exit();
     }
-    if args.size < args.threads + 2 {
-        eprintln!(
-            "jacobi: --size {} leaves fewer interior rows than --threads {}",
-            args.size, args.threads
-        );
-        std::process::exit(2)
-    }
-    args
+    (size, args.sweeps as usize, threads, args.runs as usize)
 }
 
 fn main() {
-    let Args {
-        size,
-        sweeps,
-        threads,
-        runs,
-    } = args();
+    let (size, sweeps, threads, runs) = args();
     let cores = thread::available_parallelism().map_or(1, |n| n.get());
     println!(
         "Jacobi 2D, {size} x {size} plate, {sweeps} sweeps, {threads} threads on {cores} cores; \

@@ -3,18 +3,22 @@
 //!
 //! Run: `cargo run --release --example rendezvous [rounds]`
 
+use clap::Parser;
 use std::sync::Mutex;
 use std::thread;
 use syncpoint::classic::Rendezvous;
 
+/// The Little Book of Semaphores' rendezvous: a1 before b2 and b1 before a2, every round.
+#[derive(Parser)]
+#[command(name = "rendezvous", version)]
+struct Args {
+    /// Rounds to run
+    #[arg(default_value_t = 3)]
+    rounds: usize,
+}
+
 fn main() {
-    let rounds: usize = match std::env::args().nth(1) {
-        None => 3,
-        Some(arg) => arg.parse().unwrap_or_else(|_| {
-            eprintln!("usage: rendezvous [rounds], where rounds is a whole number");
-            std::process::exit(2)
-        }),
-    };
+    let rounds = Args::parse().rounds;
     let meet = Rendezvous::new();
     // The log records the order in which the statements ran, so the guarantee can be checked.
     let log = Mutex::new(Vec::new());

@@ -16,9 +16,11 @@
 //! cargo run --release --example thread_pool -- --workers 4 --items 1000000
 //! ```
 
+use clap::Parser;
 use crossbeam_utils::CachePadded;
 use std::ops::Range;
-use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::panic;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 use std::sync::mpsc::{channel, Sender};
 use std::sync::Arc;
 use std::thread::{self, JoinHandle};
@@ -171,21 +173,22 @@ impl Drop for Pool {
     }
 }
 
+/// A fork-join pool around one syncpoint Barrier: sums a range on every pool size from --workers
+/// down to 1, then shows a panicking task reported as an error instead of a hang.
+#[derive(Parser)]
+#[command(name = "thread_pool", version)]
+struct Args {
+    /// Worker threads
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..))]
+    workers: u32,
+    /// Items summed per job
+    #[arg(long, default_value_t = 1_000_000, value_parser = clap::value_parser!(u32).range(1..))]
+    items: u32,
+}
+
 fn main() {
-    let mut workers = 4;
-    let mut items = 1_000_000;
-    let mut args = std::env::args().skip(1);
-    while let Some(flag) = args.next() {
-        let value = args.next().and_then(|v| v.parse().ok()).filter(|&v| v > 0);
-        match (flag.as_str(), value) {
-            ("--workers", Some(v)) => workers = v,
-            ("--items", Some(v)) => items = v,
-            _ => {
-                eprintln!("usage: thread_pool [--workers N] [--items M] (positive numbers)");
-                std::process::exit(2)
-            }
-        }
-    }
+    let args = Args::parse();
+    let (workers, items) = (args.workers as usize, args.items as usize);
     // Integer-valued terms below 2^53 add exactly in any order, so the pool's sum must equal the
     // serial one bit for bit.
     let term = |i: usize| (i % 1000) as f64;
@@ -207,6 +210,14 @@ fn main() {
 
     let pool = Pool::new(workers, Duration::from_secs(60));
     println!("a task that panics (its message below is expected):");
+    // One line for the task's panic, no backtrace; the workers that the broken barrier then
+    // panics in turn are the pool's business, reported below as one error.
+    let reported = AtomicBool::new(false);
+    panic::set_hook(Box::new(move |info| {
+        if !reported.swap(true, Relaxed) {
+            eprintln!("  {info}");
+        }
+    }));
     let failed = pool.sum(0..items, move |i| {
         if i == items / 2 {
             panic!("task failed on item {i}");
@@ -217,4 +228,6 @@ fn main() {
     println!("the pool reported {failed:?} instead of hanging");
     assert_eq!(pool.sum(0..items, term), Err(PoolError::TaskPanicked));
     println!("and reports it again for the next job: a broken pool stays broken");
+    drop(pool); // joins the workers, whose panics the hook above keeps quiet
+    drop(panic::take_hook());
 }
