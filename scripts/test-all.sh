@@ -35,7 +35,7 @@ cargo run --release -p syncpoint-bench -- --workload --quick --threads 1,2,4 \
   --csv target/smoke/jacobi.csv --svg target/smoke/jacobi.svg
 cargo run --release --example rendezvous
 # Each Jacobi run asserts that its plate equals the serial run's, bit for bit.
-cargo run --release --example jacobi -- --size 34 --sweeps 200 --threads 3 --runs 2
+cargo run --release -p syncpoint-bench --example jacobi -- --size 34 --sweeps 200 --threads 3 --runs 2
 cargo run --release --example thread_pool -- --workers 3 --items 100000
 step "docs"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps

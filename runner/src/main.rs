@@ -10,7 +10,7 @@
 //! The "rotating" variant gives the delay only to thread `i % n` in episode `i`, so a different
 //! thread arrives late each time.
 //!
-//! `--workload` measures a real loop instead: the Jacobi stencil of examples/jacobi.rs, at a small
+//! `--workload` measures a real loop instead: the Jacobi stencil of runner/src/jacobi.rs, at a small
 //! (barrier-bound) and a large (compute-bound) plate, time per sweep.
 //!
 //! Run `cargo run --release -p syncpoint-bench -- --help` for the options.
@@ -21,10 +21,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 use std::{env, fs, io, process, thread};
 
-/// The Jacobi kernel, shared with the example so that both measure the same loop.
-#[path = "../../examples/jacobi.rs"]
-#[allow(dead_code, unreachable_pub)]
-mod jacobi;
+use syncpoint_bench::jacobi;
 
 /// The workload's plates: 64 interior rows (barrier-bound: a sweep is a few µs of arithmetic) and
 /// 1024 (compute-bound: a sweep is about a millisecond on one core).
@@ -37,7 +34,7 @@ Measures the cost of one barrier episode, syncpoint::Barrier against std::sync::
 thread count (default: 1, 2, ..., cores, then 2x, 4x, 8x, 16x and 32x cores), EPCC syncbench style.
 Prints a table with the ratio std / syncpoint (above 1: syncpoint is faster).
 
-  --workload      time a Jacobi stencil sweep (examples/jacobi.rs) at a 66x66 and a 1026x1026
+  --workload      time a Jacobi stencil sweep (runner/src/jacobi.rs) at a 66x66 and a 1026x1026
                   plate instead (default threads: 1, ..., cores, 2x and 4x cores)
   --threads LIST  comma-separated thread counts
   --quick         fewer repetitions and a shorter target time (a smoke test, not a measurement)
