@@ -186,9 +186,7 @@ src/semaphore/waiter.rs::acquire_several: hand-written: a waiter woken from the 
 src/semaphore/waiter.rs::announce: Ordering::Acquire -> Relaxed
 src/semaphore/waiter.rs::announce: hand-written: a queued waiter sleeps without looking at the head word
 src/semaphore/waiter.rs::announce: hand-written: a signalled head that lost its permits does not pass the wake on
-src/semaphore/waiter.rs::lead: Ordering::Acquire -> Relaxed
 src/semaphore/waiter.rs::lead: Ordering::Release -> Relaxed
-src/semaphore/waiter.rs::ready: Ordering::Acquire -> Relaxed
 src/semaphore/waiter.rs::register: Ordering::AcqRel -> Relaxed
 src/semaphore/waiter.rs::signal_head: Ordering::Release -> Relaxed
 src/semaphore/waiter.rs::signal_head: delete self.head.wake(1)

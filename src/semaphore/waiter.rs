@@ -159,11 +159,12 @@ impl Semaphore {
         loop {
             if current.can_take(n) {
                 // The permits came meanwhile: take them, as the head that has not waited.
-                // Acquire: as in `take_as`.
+                // Relaxed: the releases' writes are acquired by `step_down`'s exchange, which
+                // every head makes after taking and before returning.
                 match self.state.compare_exchange_weak(
                     current.bits(),
                     current.taken(n).bits(),
-                    Ordering::Acquire,
+                    Ordering::Relaxed,
                     Ordering::Relaxed,
                 ) {
                     Ok(_) => {
@@ -227,7 +228,10 @@ impl Semaphore {
         self.head.swap(0, Ordering::Relaxed);
         // An exchange that changes nothing, for its place in the state's order: a waiter that
         // queues (a read-modify-write) before it is counted below, and one that queues after it
-        // acquires this Release and sees the head word vacant, and so does not sleep.
+        // acquires this Release and sees the head word vacant, and so does not sleep. Acquire:
+        // every write to the state is a read-modify-write, so this reads the end of the release
+        // sequence of every release whose permits the head took, and the head, which returns
+        // after this, sees what those releasers wrote before releasing.
         let now = State::from_bits(self.state.fetch_add(0, Ordering::AcqRel));
         if now.queued() > 0 {
             // Release: pairs with the wait loop's Acquire load of `queue`.
@@ -385,11 +389,11 @@ impl Waiter for Head<'_> {
         let state = &self.semaphore.state;
         let mut current = State::from_bits(state.load(Ordering::Relaxed));
         while current.permits() >= self.n {
-            // Acquire: as in `take_as`.
+            // Relaxed: as the fast take in `lead`, `step_down` acquires.
             match state.compare_exchange_weak(
                 current.bits(),
                 current.taken(self.n).without_head().bits(),
-                Ordering::Acquire,
+                Ordering::Relaxed,
                 Ordering::Relaxed,
             ) {
                 Ok(_) => return Some(()),
