@@ -14,7 +14,7 @@ use super::state::State;
 use super::Semaphore;
 use crate::futex::Futex;
 use crate::primitive::{fence, Ordering};
-use crate::wait::{wait, TimedOut, Waiter};
+use crate::wait::{wait, TimedOut, WaitPolicy, Waiter};
 use std::time::{Duration, Instant};
 
 /// The head word's signal bit: a release brought the permits up to the head's need.
@@ -111,7 +111,15 @@ impl Semaphore {
             semaphore: self,
             registered: false,
         };
-        let taken = wait(&self.singles, self.policy, 1, deadline, &mut single).is_ok();
+        // Adaptive waiting spins only while nobody sleeps: a thread that finds others asleep
+        // for a permit would, releases one at a time, spin in vain behind them, so it sleeps at
+        // once, as they did.
+        let sleepers = State::from_bits(self.state.load(Ordering::Relaxed)).sleepers();
+        let policy = match self.policy {
+            WaitPolicy::Adaptive if sleepers > 0 => WaitPolicy::Passive,
+            policy => policy,
+        };
+        let taken = wait(&self.singles, policy, 1, deadline, &mut single).is_ok();
         if single.registered {
             // Timed out. A wake meant for this thread that came with the deadline brought a
             // permit, which the wait loop's last look took; so leaving strands nobody.
