@@ -21,6 +21,7 @@ weakening that is correct, or a window no model here reaches); 1 otherwise.
     python3 loom-tests/mutants.py            # every primitive
     python3 loom-tests/mutants.py latch      # the mutants whose models include latch's
     python3 loom-tests/mutants.py --list     # the mutants' names, and the check against EXPECTED
+    python3 loom-tests/mutants.py --first-kill   # as CI runs it: stop at a mutant's first kill
 """
 
 import glob
@@ -391,15 +392,17 @@ def model_names(workspace, test):
     return names
 
 
-def failing_models(workspace, models):
+def failing_models(workspace, models, first=False):
     """Runs each model on its own (a deadlock aborts the whole test process) and returns the
-    names (file::model) of those that fail, or time out."""
-    return [
-        "%s::%s" % (test, name)
-        for test, names in models
-        for name in names
-        if cargo_test(workspace, test, "--exact", name)[0] != 0
-    ]
+    names (file::model) of those that fail, or time out; with `first`, stops at the first."""
+    failing = []
+    for test, names in models:
+        for name in names:
+            if cargo_test(workspace, test, "--exact", name)[0] != 0:
+                failing.append("%s::%s" % (test, name))
+                if first:
+                    return failing
+    return failing
 
 
 def main():
@@ -408,7 +411,10 @@ def main():
     if "--list" in sys.argv:
         print("\n".join(sorted(m[0] for m in mutants)))
         return
-    chosen = sys.argv[1:]
+    # --first-kill (CI): a mutant is killed by its first failing model, and the others are not
+    # run; the full run (no flag) names every model that kills it, for docs/testing.md.
+    first = "--first-kill" in sys.argv
+    chosen = [arg for arg in sys.argv[1:] if not arg.startswith("--")]
     mutants = [m for m in mutants if not chosen or set(chosen) & set(m[1])]
     survivors, killed, kills = [], 0, {}
     with tempfile.TemporaryDirectory(prefix="syncpoint-mutants-") as workspace:
@@ -428,7 +434,7 @@ def main():
             with open(target, "w") as f:
                 f.write(text)
             start = time.monotonic()
-            failing = failing_models(workspace, [(t, names[t]) for t in models])
+            failing = failing_models(workspace, [(t, names[t]) for t in models], first)
             for model in failing:
                 kills[model] += 1
             if failing:
@@ -448,7 +454,7 @@ def main():
                   % (name, line, verdict, time.monotonic() - start), flush=True)
     print("%d mutants killed, %d survived" % (killed, len(survivors)))
     idle = [model for model, k in kills.items() if k == 0]
-    if idle:
+    if idle and not first:
         print("models that killed no mutant (shown to fail by a dedicated test instead):\n  "
               + "\n  ".join(idle))
     if survivors:
