@@ -55,6 +55,21 @@ TIMEOUT_S = 600
 # Mutant name -> why it may survive: a weaker form argued correct, or a window that no bounded
 # model or std test here reaches, argued instead. Keep the argument in docs/testing.md too.
 ARGUED = {
+    "src/semaphore/waiter.rs::announce: hand-written: a signalled head that lost its permits "
+    "does not pass the wake on":
+        "the pass-on keeps a waiter for one from sleeping beside a free permit while the head "
+        "waits on; in every run where the head leaves (takes its permits or times out), its "
+        "step_down wakes as many waiters for one as the permits left can serve, so no model in "
+        "which every thread finishes can deadlock without it: the loss is latency, or a hang only "
+        "while the head's permits never come, which a loom model, whose threads must all end, "
+        "cannot express (docs/design.md, Why no sleeper is stranded).",
+    "src/semaphore/waiter.rs::announce: Ordering::Acquire -> Relaxed":
+        "the head's clearing fetch_and: the wait loop's Acquire load of the head word already "
+        "synchronizes with the signal it saw; the fetch_and's own Acquire matters only when a "
+        "second release signals between that load and the fetch_and, and its permits are then "
+        "barged before the head looks, which needs more preemptions than the models can afford. "
+        "Without it the pass-on could read a stale state and leave a waiter for one asleep beside "
+        "a free permit (docs/design.md, Why no sleeper is stranded).",
     "src/barrier/episode.rs::take_back: hand-written: a refused arrival is taken back after a "
     "reset erased it":
         "needs a late arrival (more threads than participants) whose deadline passes between "

@@ -566,3 +566,17 @@ fn arrival_timed_waits_withdraw_or_pass() {
         assert!(result.is_ok(), "{result:?}");
     });
 }
+
+/// The errors say what happened, for a caller that logs them with `{}`.
+#[test]
+fn wait_errors_describe_themselves() {
+    use syncpoint::BarrierWaitError;
+    assert_eq!(
+        BarrierWaitError::TimedOut.to_string(),
+        "the barrier wait timed out; the arrival was withdrawn"
+    );
+    assert_eq!(
+        BarrierWaitError::Broken.to_string(),
+        "the barrier is broken: a participant panicked"
+    );
+}

@@ -139,9 +139,9 @@ fn single_releases_feed_mixed_waiters() {
 }
 
 /// A waiter for two and a waiter for one, fed two permits and then one: a release that brings the
-/// permits to the head's need signals the head rather than a single; if the single takes one of
-/// those permits first, the head must pass the wake on to the waiters for one, or a thread sleeps
-/// while a permit is free. (Checked: the model deadlocks without the pass-on in `Head::announce`.)
+/// permits to the head's need signals the head rather than a single, and a second signal may
+/// come while the first is pending; the head must see both releases' permits. (Checked: a release
+/// that gives up when a signal is already pending deadlocks this model.)
 #[test]
 fn a_signalled_head_that_loses_its_permits_passes_them_on() {
     mixed_waiters(&[2, 1], &[2, 1], 3);
