@@ -99,3 +99,45 @@ pub(crate) fn wait<W: Waiter>(
 pub(crate) fn deadline_after(timeout: Duration) -> Option<Instant> {
     Instant::now().checked_add(timeout)
 }
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::{wait, TimedOut, WaitPolicy, Waiter};
+    use crate::futex::Futex;
+    use std::time::{Duration, Instant};
+
+    /// A waiter that never proceeds and whose announce always finds the state changed.
+    struct Restless;
+
+    impl Waiter for Restless {
+        type Output = ();
+        fn ready(&mut self, _observed: u32) -> Option<()> {
+            None
+        }
+        fn announce(&mut self, _futex: &Futex, _observed: u32) -> Option<u32> {
+            None
+        }
+    }
+
+    /// A waiter whose announce keeps failing loops without sleeping, but still reports a
+    /// timeout no sooner than its deadline.
+    #[test]
+    fn a_restless_waiter_times_out_no_sooner_than_its_deadline() {
+        let futex = Futex::new(0);
+        let timeout = Duration::from_millis(30);
+        let start = Instant::now();
+        let result = wait(
+            &futex,
+            WaitPolicy::Passive,
+            1,
+            Some(start + timeout),
+            &mut Restless,
+        );
+        assert_eq!(result, Err(TimedOut));
+        assert!(
+            start.elapsed() >= timeout,
+            "timed out after {:?}",
+            start.elapsed()
+        );
+    }
+}
