@@ -80,8 +80,9 @@ pub use latch::Latch;
 pub use semaphore::{OwnedSemaphorePermit, Semaphore, SemaphorePermit};
 pub use wait::WaitPolicy;
 
-/// The notes in the repository's `docs/` folder, as pages of these docs (built only for them).
-#[cfg(doc)]
+/// The notes in the repository's `docs/` folder, as pages of these docs (built only for them;
+/// their code blocks are illustrations, not doctests).
+#[cfg(all(doc, not(doctest)))]
 pub mod notes {
     #[doc = include_str!("../docs/design.md")]
     pub mod design {}
