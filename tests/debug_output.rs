@@ -1,4 +1,5 @@
-//! Every public type's `Debug` names the type and the state a caller would want in a log.
+//! Every public type's `Debug` names the type and the state a caller would want in a log; the
+//! guards say how many permits they hold.
 
 use std::sync::Arc;
 use syncpoint::classic::{Rendezvous, TurnstileBarrier, TwoTurnstileBarrier};
@@ -28,7 +29,9 @@ fn debug_output_names_the_type_and_its_state() {
     assert_eq!(format!("{two:?}"), "SemaphorePermit { permits: 2, .. }");
     let one = sem.try_permit().expect("three are free");
     assert_eq!(format!("{one:?}"), "SemaphorePermit { permits: 1, .. }");
+    assert_eq!((two.num_permits(), one.num_permits()), (2, 1));
     let owned = sem.try_acquire_owned().expect("two are free");
+    assert_eq!(owned.num_permits(), 1);
     assert_eq!(
         format!("{owned:?}"),
         "OwnedSemaphorePermit { permits: 1, .. }"

@@ -123,3 +123,34 @@ impl Futex {
         }
     }
 }
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::{Futex, Woken};
+    use std::thread;
+    use std::time::{Duration, Instant};
+
+    /// A timed sleep woken before its deadline, with the word unchanged, says "look again", not
+    /// "timed out": only the deadline's passing is a timeout.
+    #[test]
+    fn a_timed_sleep_woken_early_is_no_timeout() {
+        let futex = Futex::new(7);
+        let timeout = Duration::from_millis(500);
+        let start = Instant::now();
+        let woken = thread::scope(|s| {
+            s.spawn(|| {
+                thread::sleep(Duration::from_millis(20));
+                futex.wake(1);
+            });
+            futex.sleep(7, Some(start + timeout))
+        });
+        // If the wake came before this thread slept, it slept to the deadline: a timeout then.
+        if woken == Woken::TimedOut {
+            assert!(
+                start.elapsed() >= timeout,
+                "timed out after {:?}",
+                start.elapsed()
+            );
+        }
+    }
+}
