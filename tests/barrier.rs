@@ -580,3 +580,31 @@ fn wait_errors_describe_themselves() {
         "the barrier is broken: a participant panicked"
     );
 }
+
+/// A thread beyond the participant count that leaves while the episode is full and another
+/// thread runs its completion is not calling from the completion: its drop counts for the next
+/// episode, as documented, and does not panic.
+#[test]
+fn a_drop_during_another_threads_completion_belongs_to_the_next_episode() {
+    use std::sync::{mpsc, Mutex};
+    let (started, started_rx) = mpsc::channel();
+    let (go, go_rx) = mpsc::channel::<()>();
+    let go_rx = Mutex::new(go_rx);
+    let barrier = Barrier::with_completion(2, move || {
+        started.send(()).unwrap();
+        // Bounded, so that a failing drop below fails the test instead of hanging it.
+        let _ = go_rx
+            .lock()
+            .unwrap()
+            .recv_timeout(std::time::Duration::from_secs(10));
+    });
+    thread::scope(|s| {
+        for _ in 0..2 {
+            s.spawn(|| barrier.wait());
+        }
+        started_rx.recv().unwrap(); // the episode is full and its completion runs
+        barrier.arrive_and_drop();
+        go.send(()).unwrap();
+    });
+    assert_eq!(barrier.participants(), 1);
+}
