@@ -1,7 +1,7 @@
 //! Barrier episode cost across thread counts: syncpoint's `Barrier` against `std::sync::Barrier`,
 //! the classic two-turnstile barrier and, where threads <= cores, a pure-spin floor.
 //!
-//! `cargo bench --bench barrier`. Each iteration is one episode on every thread.
+//! `cargo bench -p syncpoint-bench --bench barrier`. Each iteration is one episode on every thread.
 //!
 //! `cache-line/round-trip` measures what a centralized barrier is made of: two threads pass one
 //! cache line back and forth (each waits for the other's store, then stores); one iteration is
@@ -10,11 +10,11 @@
 // A bench is not API: criterion_group! makes undocumented functions.
 #![allow(missing_docs)]
 
-mod peers;
-
 use criterion::measurement::WallTime;
 use criterion::{criterion_group, criterion_main, BenchmarkGroup, BenchmarkId, Criterion};
 use std::time::Duration;
+use syncpoint_bench::peers;
+use syncpoint_bench::threads::{cores, run_on_threads, thread_counts, Pinning};
 
 /// One benchmark: `n` threads run `iters` episodes of a fresh barrier from `make`; each thread
 /// keeps its own `S` (the spin floor's local sense).
@@ -28,7 +28,7 @@ fn episodes<B: Sync, S: Default>(
     group.bench_with_input(BenchmarkId::new(name, n), &n, |b, &n| {
         b.iter_custom(|iters| {
             let barrier = make(n);
-            peers::run_on_threads(n, |_| {
+            run_on_threads(n, &Pinning::none(), |_| {
                 let mut local = S::default();
                 for _ in 0..iters {
                     wait(&barrier, &mut local);
@@ -44,7 +44,7 @@ fn barriers(c: &mut Criterion) {
         .sample_size(10)
         .warm_up_time(Duration::from_millis(300))
         .measurement_time(Duration::from_secs(1));
-    for n in peers::thread_counts() {
+    for n in thread_counts() {
         episodes(
             &mut group,
             "syncpoint",
@@ -72,7 +72,7 @@ fn barriers(c: &mut Criterion) {
                 b.wait();
             },
         );
-        if n <= peers::cores() {
+        if n <= cores() {
             episodes(
                 &mut group,
                 "spin-floor",
@@ -88,7 +88,7 @@ fn barriers(c: &mut Criterion) {
 /// Two threads hand one cache line back and forth; one iteration is one round trip.
 fn cache_line(c: &mut Criterion) {
     use std::sync::atomic::{AtomicU64, Ordering::Acquire, Ordering::Release};
-    if peers::cores() < 2 {
+    if cores() < 2 {
         return;
     }
     let mut group = c.benchmark_group("cache-line");
@@ -99,7 +99,7 @@ fn cache_line(c: &mut Criterion) {
     group.bench_function("round-trip", |b| {
         b.iter_custom(|iters| {
             let line = AtomicU64::new(0);
-            peers::run_on_threads(2, |me| {
+            run_on_threads(2, &Pinning::none(), |me| {
                 for i in 0..iters {
                     // Thread 0 writes the odd values, thread 1 the even ones.
                     let mine = 2 * i + me as u64;

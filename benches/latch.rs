@@ -1,22 +1,22 @@
 //! Latch: `n` threads count down and wait on a fresh latch each round; syncpoint's `Latch`
 //! against a Mutex+Condvar latch. An iteration is one round on every thread.
 //!
-//! `cargo bench --bench latch`.
+//! `cargo bench -p syncpoint-bench --bench latch`.
 
 // A bench is not API: criterion_group! makes undocumented functions.
 #![allow(missing_docs)]
 
-mod peers;
-
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use std::time::Duration;
+use syncpoint_bench::peers;
+use syncpoint_bench::threads::{cores, run_on_threads, Pinning};
 
 fn latches(c: &mut Criterion) {
     let mut group = c.benchmark_group("latch");
     group
         .sample_size(10)
         .measurement_time(Duration::from_secs(1));
-    let cores = peers::cores();
+    let cores = cores();
     let mut counts = vec![2, cores, 4 * cores];
     counts.sort_unstable();
     counts.dedup();
@@ -26,7 +26,7 @@ fn latches(c: &mut Criterion) {
                 let rounds: Vec<_> = (0..iters)
                     .map(|_| syncpoint::Latch::new(n as u32))
                     .collect();
-                peers::run_on_threads(n, |_| {
+                run_on_threads(n, &Pinning::none(), |_| {
                     for latch in &rounds {
                         latch.arrive_and_wait();
                     }
@@ -38,7 +38,7 @@ fn latches(c: &mut Criterion) {
                 let rounds: Vec<_> = (0..iters)
                     .map(|_| peers::MutexLatch::new(n as u32))
                     .collect();
-                peers::run_on_threads(n, |_| {
+                run_on_threads(n, &Pinning::none(), |_| {
                     for latch in &rounds {
                         latch.arrive_and_wait();
                     }

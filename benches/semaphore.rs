@@ -4,64 +4,21 @@
 //! Mutex+Condvar semaphore and glibc's `sem_t`. Then the starvation case: how long a waiter for
 //! several permits waits while threads loop on single permits.
 //!
-//! `cargo bench --bench semaphore`. The herd and starvation groups print their CPU time,
+//! `cargo bench -p syncpoint-bench --bench semaphore`. The herd and starvation groups print their CPU time,
 //! context switches and worst waits after criterion's lines.
 
 // A bench is not API: criterion_group! makes undocumented functions.
 #![allow(missing_docs)]
 
-mod peers;
-
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use std::hint::black_box;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
+use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use std::sync::Mutex;
 use std::thread;
 use std::time::{Duration, Instant};
-
-/// The three semaphores under one interface.
-trait Sem: Sync {
-    fn new(permits: u32) -> Self;
-    fn acquire(&self);
-    fn release(&self);
-}
-
-impl Sem for syncpoint::Semaphore {
-    fn new(permits: u32) -> Self {
-        syncpoint::Semaphore::new(permits)
-    }
-    fn acquire(&self) {
-        syncpoint::Semaphore::acquire(self)
-    }
-    fn release(&self) {
-        syncpoint::Semaphore::release(self)
-    }
-}
-
-impl Sem for peers::MutexSemaphore {
-    fn new(permits: u32) -> Self {
-        peers::MutexSemaphore::new(permits)
-    }
-    fn acquire(&self) {
-        peers::MutexSemaphore::acquire(self)
-    }
-    fn release(&self) {
-        peers::MutexSemaphore::release(self)
-    }
-}
-
-#[cfg(target_os = "linux")]
-impl Sem for peers::PosixSemaphore {
-    fn new(permits: u32) -> Self {
-        peers::PosixSemaphore::new(permits)
-    }
-    fn acquire(&self) {
-        peers::PosixSemaphore::acquire(self)
-    }
-    fn release(&self) {
-        peers::PosixSemaphore::release(self)
-    }
-}
+use syncpoint_bench::peers;
+use syncpoint_bench::semaphore::{herd as herd_run, rendezvous as rendezvous_run, Sem};
+use syncpoint_bench::threads::{median, run_on_threads, Pinning};
 
 fn uncontended<S: Sem>(c: &mut Criterion, name: &str) {
     let sem = S::new(1);
@@ -76,20 +33,7 @@ fn uncontended<S: Sem>(c: &mut Criterion, name: &str) {
 /// The book's rendezvous (Little Book of Semaphores, 3.3), repeated: each iteration is one round trip of both threads.
 fn rendezvous<S: Sem>(c: &mut Criterion, name: &str) {
     c.bench_function(&format!("semaphore/rendezvous/{name}"), |b| {
-        b.iter_custom(|iters| {
-            let (a_done, b_done) = (S::new(0), S::new(0));
-            peers::run_on_threads(2, |me| {
-                for _ in 0..iters {
-                    if me == 0 {
-                        a_done.release();
-                        b_done.acquire();
-                    } else {
-                        b_done.release();
-                        a_done.acquire();
-                    }
-                }
-            })
-        })
+        b.iter_custom(|iters| rendezvous_run::<S>(iters, &Pinning::none()))
     });
 }
 
@@ -105,7 +49,7 @@ fn contended<S: Sem>(c: &mut Criterion, name: &str) {
         group.bench_with_input(id, &(k, n), |b, &(k, n)| {
             b.iter_custom(|iters| {
                 let sem = S::new(k);
-                peers::run_on_threads(n, |_| {
+                run_on_threads(n, &Pinning::none(), |_| {
                     for _ in 0..iters {
                         sem.acquire();
                         black_box(());
@@ -118,12 +62,8 @@ fn contended<S: Sem>(c: &mut Criterion, name: &str) {
     group.finish();
 }
 
-/// How far apart the herd's producer releases its permits: a spin, so that the consumers are
-/// asleep again before the next item, as workers between jobs are.
-const ITEM_SPACING: Duration = Duration::from_micros(20);
-
 /// A thread pool's "work available" signal: one producer releases one permit per item,
-/// `ITEM_SPACING` apart, to `consumers` threads asleep in `acquire`. Criterion times the items;
+/// `ITEM_SPACING` apart, to `consumers` threads asleep in `acquire` (syncpoint_bench::semaphore::herd). Criterion times the items;
 /// the process's CPU time (user + system, the producer's spin included) and context switches per
 /// item are printed after the group, medians over its samples.
 fn herd<S: Sem>(c: &mut Criterion, name: &str) {
@@ -137,7 +77,7 @@ fn herd<S: Sem>(c: &mut Criterion, name: &str) {
         let id = BenchmarkId::new(name, format!("{consumers}consumers"));
         group.bench_function(id, |b| {
             b.iter_custom(|items| {
-                let (wall, used) = herd_run::<S>(consumers, items);
+                let (wall, used) = herd_run::<S>(consumers, items, &Pinning::none());
                 if let Some(used) = used {
                     usage.lock().unwrap().push((
                         used.cpu.as_nanos() as f64 / items as f64,
@@ -149,8 +89,7 @@ fn herd<S: Sem>(c: &mut Criterion, name: &str) {
         });
         let (mut cpu, mut switches): (Vec<f64>, Vec<f64>) =
             usage.into_inner().unwrap().into_iter().unzip();
-        if let (Some(cpu), Some(switches)) = (peers::median(&mut cpu), peers::median(&mut switches))
-        {
+        if let (Some(cpu), Some(switches)) = (median(&mut cpu), median(&mut switches)) {
             println!(
                 "semaphore/herd/{name}/{consumers}consumers: CPU {:.2} µs per item, {switches:.2} \
                  context switches per item (medians over the samples)",
@@ -159,46 +98,6 @@ fn herd<S: Sem>(c: &mut Criterion, name: &str) {
         }
     }
     group.finish();
-}
-
-/// One herd sample: `items` items through `consumers` sleeping consumers. Returns the wall time
-/// from the first release to the last item taken, and what the process used meanwhile.
-fn herd_run<S: Sem>(consumers: usize, items: u64) -> (Duration, Option<peers::Usage>) {
-    let sem = S::new(0);
-    let taken = AtomicU64::new(0);
-    thread::scope(|s| {
-        for _ in 0..consumers {
-            let (sem, taken) = (&sem, &taken);
-            s.spawn(move || loop {
-                sem.acquire();
-                // Past `items`: the permits released below to let the consumers go.
-                if taken.fetch_add(1, Relaxed) >= items {
-                    break;
-                }
-            });
-        }
-        // Let every consumer reach its sleep before the first item.
-        thread::sleep(Duration::from_millis(20));
-        let (start, before) = (Instant::now(), peers::Usage::now());
-        for _ in 0..items {
-            let released = Instant::now();
-            sem.release();
-            while released.elapsed() < ITEM_SPACING {
-                std::hint::spin_loop();
-            }
-        }
-        while taken.load(Relaxed) < items {
-            thread::yield_now();
-        }
-        let wall = start.elapsed();
-        let used = peers::Usage::now()
-            .zip(before)
-            .map(|(after, before)| after.since(before));
-        for _ in 0..consumers {
-            sem.release();
-        }
-        (wall, used)
-    })
 }
 
 /// The starvation case: four threads loop on `acquire`/`release` of a semaphore of four permits
@@ -245,7 +144,7 @@ fn starvation(c: &mut Criterion) {
     group.finish();
     let mut waits = waits.into_inner().unwrap();
     let count = waits.len();
-    if let Some(median) = peers::median(&mut waits) {
+    if let Some(median) = median(&mut waits) {
         println!(
             "semaphore/starvation: acquire_many(4) against 4 loopers: worst wait {:.0} µs, \
              median {median:.1} µs ({count} acquires)",

@@ -21,6 +21,7 @@
 //! runner's workload mode (`cargo run --release -p syncpoint-bench -- --workload`) run this same
 //! kernel; see docs/hpc.md.
 
+use crate::threads::Usage;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -128,6 +129,36 @@ fn block_start(n: usize, threads: usize, t: usize) -> usize {
 ///
 /// Panics if there are fewer interior rows than threads.
 pub fn parallel(n: usize, sweeps: usize, threads: usize, sync: Sync) -> (Vec<f64>, Duration) {
+    let run = parallel_on(n, sweeps, threads, sync, &|_| {});
+    (run.plate, run.per_sweep)
+}
+
+/// What [`parallel_on`] returns.
+#[derive(Debug)]
+pub struct Run {
+    /// The final plate.
+    pub plate: Vec<f64>,
+    /// Thread 0's time per sweep, from the common start.
+    pub per_sweep: Duration,
+    /// What the threads used over their sweeps, summed (each thread's own, exact), where the
+    /// OS reports it.
+    pub used: Option<Usage>,
+}
+
+/// [`parallel`], with `place(t)` called on thread `t` before it starts (thread 0 is the
+/// caller's): the runner pins its threads there. Also measures the process's use over the
+/// sweeps.
+///
+/// # Panics
+///
+/// Panics if there are fewer interior rows than threads.
+pub fn parallel_on(
+    n: usize,
+    sweeps: usize,
+    threads: usize,
+    sync: Sync,
+    place: &(dyn Fn(usize) + std::marker::Sync),
+) -> Run {
     assert!(threads >= 1, "at least one thread");
     assert!(
         n >= threads + 2,
@@ -140,15 +171,17 @@ pub fn parallel(n: usize, sweeps: usize, threads: usize, sync: Sync) -> (Vec<f64
     let barrier = Barrier::new(threads);
     let start = std::sync::Barrier::new(threads);
     let mut result = vec![0.0; n * n];
-    let mut elapsed = Duration::ZERO;
+    let mut elapsed = (Duration::ZERO, None);
     thread::scope(|s| {
         let work = |t: usize| {
+            place(t);
             let (lo, hi) = (block_start(n, threads, t), block_start(n, threads, t + 1));
             let rows = hi - lo; // this block's rows, local 1..=rows; ghosts at 0 and rows + 1
             let mut cur = grid[(lo - 1) * n..(hi + 1) * n].to_vec();
             let mut next = cur.clone();
             let local = |r: usize| r * n..(r + 1) * n;
             start.wait();
+            let before = Usage::thread_now();
             let began = Instant::now();
             for sweep in 0..sweeps {
                 let parity = sweep % 2;
@@ -181,8 +214,12 @@ pub fn parallel(n: usize, sweeps: usize, threads: usize, sync: Sync) -> (Vec<f64
                 }
                 std::mem::swap(&mut cur, &mut next);
             }
+            let elapsed = began.elapsed();
+            let used = Usage::thread_now()
+                .zip(before)
+                .map(|(after, before)| after.since(before));
             (
-                began.elapsed(),
+                (elapsed, used),
                 lo,
                 cur[local(1).start..local(rows + 1).start].to_vec(),
             )
@@ -194,14 +231,18 @@ pub fn parallel(n: usize, sweeps: usize, threads: usize, sync: Sync) -> (Vec<f64
                 .into_iter()
                 .map(|h| h.join().expect("a worker panicked")),
         );
-        elapsed = blocks[0].0;
+        elapsed = (blocks[0].0 .0, Usage::total(blocks.iter().map(|b| b.0 .1)));
         // The fixed edges, then each block's rows.
         result.copy_from_slice(&grid);
         for (_, lo, rows) in blocks {
             result[lo * n..lo * n + rows.len()].copy_from_slice(&rows);
         }
     });
-    (result, elapsed / sweeps.max(1) as u32)
+    Run {
+        plate: result,
+        per_sweep: elapsed.0 / sweeps.max(1) as u32,
+        used: elapsed.1,
+    }
 }
 
 /// The largest difference between two plates.

@@ -1,3 +1,12 @@
-//! The benchmark runner's library: what the runner and its examples share.
+//! The benchmark runner's library: what the runner, its examples and the criterion benches share.
+//!
+//! - [`jacobi`]: the Jacobi stencil, the runner's workload and the `jacobi` example;
+//! - [`peers`]: what syncpoint is measured against (Mutex+Condvar, glibc's `sem_t`, OpenMP's and
+//!   C++20's barriers where the build script could compile them, a pure-spin floor);
+//! - [`semaphore`]: the semaphore workloads (the pool herd, the rendezvous);
+//! - [`threads`]: running a body on pinned threads, CPU time and context switches.
 
 pub mod jacobi;
+pub mod peers;
+pub mod semaphore;
+pub mod threads;
