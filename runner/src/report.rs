@@ -1,0 +1,300 @@
+//! What a run prints and writes: the table (aligned at any width), CSV and JSON (with the
+//! machine description), and the one-line summary.
+
+use crate::machine::Machine;
+use crate::measure::{Sampled, Stats};
+use serde::Serialize;
+use std::fmt::Write as _;
+use std::path::Path;
+
+/// One measured row.
+#[derive(Debug, Serialize)]
+pub struct Row {
+    pub case: String,
+    pub contender: String,
+    /// The cores the threads were pinned onto; `None`: not pinned.
+    pub cores: Option<usize>,
+    pub threads: usize,
+    pub oversubscribed: bool,
+    /// Units of work per timed run.
+    pub iterations: u64,
+    /// µs per unit.
+    pub wall: Stats,
+    /// µs per unit, all threads, where the OS reports it.
+    pub cpu: Option<Stats>,
+    /// Context switches per unit, where the OS reports them.
+    pub switches: Option<Stats>,
+    /// Wall values at or below this (µs) are within the measurement's noise.
+    pub noise: f64,
+    /// The same for CPU time.
+    pub cpu_noise: f64,
+}
+
+impl Row {
+    pub fn new(
+        case: String,
+        contender: &str,
+        point: crate::cli::Point,
+        sampled: Sampled,
+    ) -> Option<Row> {
+        Some(Row {
+            case,
+            contender: contender.to_string(),
+            cores: point.cores,
+            threads: point.threads,
+            oversubscribed: point.oversubscribed(),
+            iterations: sampled.iterations,
+            wall: Stats::of(sampled.wall)?,
+            cpu: sampled.cpu.and_then(Stats::of),
+            switches: sampled.switches.and_then(Stats::of),
+            noise: sampled.noise,
+            cpu_noise: sampled.cpu_noise,
+        })
+    }
+
+    /// The wall median, where it is above noise.
+    pub fn wall_measured(&self) -> Option<f64> {
+        (self.wall.median > self.noise).then_some(self.wall.median)
+    }
+
+    /// The CPU median, where it is above noise.
+    pub fn cpu_measured(&self) -> Option<f64> {
+        self.cpu
+            .as_ref()
+            .filter(|c| c.median > self.cpu_noise)
+            .map(|c| c.median)
+    }
+
+    fn group(&self) -> (&str, Option<usize>, usize) {
+        (&self.case, self.cores, self.threads)
+    }
+}
+
+/// Everything a run found, as the reports show it.
+#[derive(Debug, Serialize)]
+pub struct Report {
+    pub machine: Machine,
+    pub mode: &'static str,
+    pub unit: &'static str,
+    /// The contender the ratios compare with.
+    pub baseline: &'static str,
+    /// Peers and cases that were not measured, and why.
+    pub left_out: Vec<String>,
+    pub rows: Vec<Row>,
+}
+
+/// A value with 3 significant figures at least 0.001 apart.
+fn number(v: f64) -> String {
+    if v.abs() >= 100.0 {
+        format!("{v:.0}")
+    } else if v.abs() >= 10.0 {
+        format!("{v:.1}")
+    } else if v.abs() >= 1.0 {
+        format!("{v:.2}")
+    } else {
+        format!("{v:.3}")
+    }
+}
+
+fn cell(stats: &Stats, noise: f64) -> String {
+    if stats.median > noise {
+        format!(
+            "{} [{}-{}]",
+            number(stats.median),
+            number(stats.min),
+            number(stats.max)
+        )
+    } else {
+        format!("within noise (≤{})", number(noise))
+    }
+}
+
+/// `base / this` where both are above noise (above 1: this one is faster or cheaper).
+fn ratio(this: Option<f64>, base: Option<f64>) -> String {
+    match (this, base) {
+        (Some(t), Some(b)) => format!("{}x", number(b / t)),
+        _ => "-".into(),
+    }
+}
+
+impl Report {
+    /// The table: one line per row, rows of one case and point together, each column as wide
+    /// as its widest cell.
+    pub fn table(&self) -> String {
+        let mut lines: Vec<[String; 9]> = vec![[
+            "cores".into(),
+            "threads".into(),
+            "case".into(),
+            "contender".into(),
+            "wall µs: median [min-max]".into(),
+            "CPU µs: median [min-max]".into(),
+            "switches".into(),
+            format!("wall {}/x", short(self.baseline)),
+            format!("CPU {}/x", short(self.baseline)),
+        ]];
+        for r in &self.rows {
+            let base = self
+                .rows
+                .iter()
+                .find(|b| b.group() == r.group() && b.contender == self.baseline);
+            let is_base = r.contender == self.baseline;
+            lines.push([
+                r.cores.map_or("-".into(), |c| c.to_string()),
+                r.threads.to_string(),
+                r.case.clone(),
+                r.contender.clone(),
+                cell(&r.wall, r.noise),
+                r.cpu
+                    .as_ref()
+                    .map_or("n/a".into(), |c| cell(c, r.cpu_noise)),
+                r.switches
+                    .as_ref()
+                    .map_or("n/a".into(), |s| number(s.median)),
+                if is_base {
+                    "base".into()
+                } else {
+                    ratio(r.wall_measured(), base.and_then(Row::wall_measured))
+                },
+                if is_base {
+                    "base".into()
+                } else {
+                    ratio(r.cpu_measured(), base.and_then(Row::cpu_measured))
+                },
+            ]);
+        }
+        let widths: Vec<usize> = (0..9)
+            .map(|c| {
+                lines
+                    .iter()
+                    .map(|l| l[c].chars().count())
+                    .max()
+                    .unwrap_or(0)
+            })
+            .collect();
+        let mut out = String::new();
+        let mut previous = None;
+        for (i, line) in lines.iter().enumerate() {
+            let group = self.rows.get(i.wrapping_sub(1)).map(Row::group);
+            if i > 1 && group != previous {
+                out.push('\n');
+            }
+            previous = group;
+            let mut text = String::new();
+            for (c, cell) in line.iter().enumerate() {
+                // Text columns to the left, numbers to the right.
+                if (2..=3).contains(&c) {
+                    let _ = write!(text, "{cell:<w$}  ", w = widths[c]);
+                } else {
+                    let _ = write!(text, "{cell:>w$}  ", w = widths[c]);
+                }
+            }
+            out.push_str(text.trim_end());
+            out.push('\n');
+        }
+        out
+    }
+
+    /// The header above the table: what the numbers are, the machine.
+    pub fn header(&self) -> String {
+        format!(
+            "syncpoint-bench {} mode: {}; ratios: {} / contender (above 1: the contender is \
+             faster or cheaper), only where both are above noise; switches: context switches \
+             per unit\n{}",
+            self.mode,
+            self.unit,
+            self.baseline,
+            self.machine.lines("")
+        )
+    }
+
+    /// The one-line summary: what was measured, what was left out.
+    pub fn summary(&self) -> String {
+        let within = self
+            .rows
+            .iter()
+            .filter(|r| r.wall_measured().is_none())
+            .count();
+        let mut s = format!(
+            "measured {} rows ({within} within noise on wall time)",
+            self.rows.len()
+        );
+        if !self.left_out.is_empty() {
+            let _ = write!(s, "; {} left out (said above)", self.left_out.len());
+        }
+        s
+    }
+
+    pub fn write_json(&self, path: &Path) -> Result<(), String> {
+        let text = serde_json::to_string_pretty(self).map_err(|e| e.to_string())?;
+        write(path, text.as_bytes())
+    }
+
+    /// CSV, one record per row; the machine description in leading `#` lines.
+    pub fn write_csv(&self, path: &Path) -> Result<(), String> {
+        #[derive(Serialize)]
+        struct Record<'a> {
+            mode: &'a str,
+            case: &'a str,
+            contender: &'a str,
+            cores: Option<usize>,
+            threads: usize,
+            oversubscribed: bool,
+            iterations: u64,
+            wall_median_us: f64,
+            wall_min_us: f64,
+            wall_max_us: f64,
+            wall_noise_us: f64,
+            wall_within_noise: bool,
+            cpu_median_us: Option<f64>,
+            cpu_min_us: Option<f64>,
+            cpu_max_us: Option<f64>,
+            cpu_noise_us: f64,
+            cpu_within_noise: Option<bool>,
+            switches_median: Option<f64>,
+        }
+        let mut out = csv::Writer::from_writer(self.machine.lines("# ").into_bytes());
+        for r in &self.rows {
+            out.serialize(Record {
+                mode: self.mode,
+                case: &r.case,
+                contender: &r.contender,
+                cores: r.cores,
+                threads: r.threads,
+                oversubscribed: r.oversubscribed,
+                iterations: r.iterations,
+                wall_median_us: r.wall.median,
+                wall_min_us: r.wall.min,
+                wall_max_us: r.wall.max,
+                wall_noise_us: r.noise,
+                wall_within_noise: r.wall_measured().is_none(),
+                cpu_median_us: r.cpu.as_ref().map(|c| c.median),
+                cpu_min_us: r.cpu.as_ref().map(|c| c.min),
+                cpu_max_us: r.cpu.as_ref().map(|c| c.max),
+                cpu_noise_us: r.cpu_noise,
+                cpu_within_noise: r.cpu.as_ref().map(|_| r.cpu_measured().is_none()),
+                switches_median: r.switches.as_ref().map(|s| s.median),
+            })
+            .map_err(|e| e.to_string())?;
+        }
+        let bytes = out.into_inner().map_err(|e| e.to_string())?;
+        write(path, &bytes)
+    }
+}
+
+/// A short name for the ratio columns' header.
+fn short(name: &str) -> &str {
+    match name {
+        "std::sync::Barrier" => "std",
+        "glibc sem_t" => "sem_t",
+        "Mutex+Condvar" => "mutex",
+        other => other,
+    }
+}
+
+fn write(path: &Path, bytes: &[u8]) -> Result<(), String> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    }
+    std::fs::write(path, bytes).map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
