@@ -28,11 +28,26 @@ step "the loom models catch broken variants (loom-tests/mutants.py)"
 python3 loom-tests/mutants.py --first-kill
 step "benches build"
 cargo bench --workspace --no-run
-step "smoke: the benchmark runner in --quick mode (both modes), the examples"
-cargo run --release -p syncpoint-bench -- --quick --csv target/smoke/barrier.csv \
-  --json target/smoke/barrier.json --svg target/smoke/barrier.svg
-cargo run --release -p syncpoint-bench -- --workload --quick --threads 1,2,4 \
-  --csv target/smoke/jacobi.csv --svg target/smoke/jacobi.svg
+step "smoke: the benchmark runner, every mode in --quick on 1 and 2 cores (and once unpinned), the examples"
+# The C++20 and OpenMP peers are built where the machine has a compiler for them; where it has
+# not, the runner says so in one line and measures the rest.
+for mode in barrier workload semaphore latch; do
+  cargo run --release -p syncpoint-bench -- "$mode" --quick --cores 1,2 \
+    --csv "target/smoke/$mode.csv" --json "target/smoke/$mode.json" --svg "target/smoke/$mode.svg"
+done
+cargo run --release -p syncpoint-bench -- --quick --no-pin --threads 1,3 --variant both
+# The outputs parse, and hold rows.
+python3 - <<'PY'
+import csv, json
+for mode in ["barrier", "workload", "semaphore", "latch"]:
+    report = json.load(open(f"target/smoke/{mode}.json"))
+    assert report["rows"] and report["machine"]["cpu"], mode
+    lines = [l for l in open(f"target/smoke/{mode}.csv") if not l.startswith("#")]
+    assert len(list(csv.DictReader(lines))) == len(report["rows"]), mode
+PY
+cargo run --release -p syncpoint-bench -- --help >/dev/null
+for example in rendezvous thread_pool; do cargo run -q --release --example "$example" -- --help >/dev/null; done
+cargo run -q --release -p syncpoint-bench --example jacobi -- --help >/dev/null
 cargo run --release --example rendezvous
 # Each Jacobi run asserts that its plate equals the serial run's, bit for bit.
 cargo run --release -p syncpoint-bench --example jacobi -- --size 34 --sweeps 200 --threads 3 --runs 2
