@@ -64,7 +64,7 @@ impl Machine {
     pub fn lines(&self, prefix: &str) -> String {
         let cores = match (self.physical_cores, self.smt) {
             (Some(p), Some(s)) => format!(
-                "{} logical CPUs, {p} cores, {s} per core",
+                "{} logical CPUs, {p} cores, {s} hardware thread(s) per core",
                 self.logical_cpus
             ),
             _ => format!("{} logical CPUs", self.logical_cpus),
