@@ -71,16 +71,37 @@ pub fn draw(
         }
     }
     let legend_rows = series.len().div_ceil(3) as u32;
-    let root = SVGBackend::new(path, (1200, 30 + 540 + 22 * legend_rows + 20)).into_drawing_area();
+    let root = SVGBackend::new(path, (1200, 44 + 540 + 22 * legend_rows + 20)).into_drawing_area();
     root.fill(&WHITE)?;
-    let (title_strip, rest) = root.split_vertically(30);
+    let (title_strip, rest) = root.split_vertically(44);
     let (top, bottom) = rest.split_vertically(540);
     let panels = top.split_evenly((1, 2));
-    let caption = format!(
-        "{title}: {}, {} logical CPUs; {}",
-        machine.cpu, machine.logical_cpus, machine.date
-    );
-    title_strip.draw(&Text::new(caption, (10, 8), ("sans-serif", 15)))?;
+    // The machine, as in every output: what ran where, how loaded.
+    let commit = machine
+        .git_commit
+        .as_deref()
+        .map_or(String::new(), |c| format!(" (git {c})"));
+    let lines = [
+        format!(
+            "{title}: {}, {} logical CPUs; {}, kernel {}; {}",
+            machine.cpu, machine.logical_cpus, machine.os, machine.kernel, machine.date
+        ),
+        format!(
+            "syncpoint {}{commit}, {}; {}; load average {} before, {} after",
+            machine.syncpoint,
+            machine.rustc,
+            machine.pinning,
+            machine.load_before,
+            machine.load_after
+        ),
+    ];
+    for (i, line) in lines.iter().enumerate() {
+        title_strip.draw(&Text::new(
+            line.clone(),
+            (10, 4 + 18 * i as i32),
+            ("sans-serif", 14),
+        ))?;
+    }
     panel(&panels[0], "wall time", unit, &slots, &series, |r| {
         Some((r.wall.min, r.wall.median, r.wall.max, r.noise))
     })?;
