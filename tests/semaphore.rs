@@ -220,6 +220,45 @@ fn a_herd_of_mixed_sizes_all_finish() {
     assert_eq!(sem.available_permits(), 4);
 }
 
+/// Twelve threads loop on one or two permits, a third of their acquires timed and short: a
+/// woken waiter on its way (`WAKING`) may time out, take, or find its permit gone, and a release
+/// meanwhile leaves its wake to it. Every thread must finish all its rounds (a wake left to a
+/// waiter that never passed it on would strand the others), and every permit must come back.
+#[test]
+fn waiters_for_one_with_timeouts_pass_their_wakes_on() {
+    for permits in [1u32, 2] {
+        let sem = Semaphore::new(permits);
+        let taken = AtomicUsize::new(0);
+        thread::scope(|s| {
+            for t in 0..12u64 {
+                let (sem, taken) = (&sem, &taken);
+                s.spawn(move || {
+                    for i in 0..1_500u64 {
+                        let got = if (i + t) % 3 == 0 {
+                            sem.try_acquire_for(Duration::from_micros(20 + 7 * t))
+                        } else {
+                            sem.acquire();
+                            true
+                        };
+                        if got {
+                            taken.fetch_add(1, Relaxed);
+                            if i % 32 == 0 {
+                                thread::yield_now();
+                            }
+                            sem.release();
+                        }
+                    }
+                });
+            }
+        });
+        assert!(
+            taken.into_inner() >= 12 * 1_000,
+            "every untimed acquire got through"
+        );
+        assert_eq!(sem.available_permits(), permits);
+    }
+}
+
 /// For each k in 1..=4: waiters for 1..=k permits each, fed by `release_many(k)` (the last release
 /// smaller, so the permits add up exactly). Each release may serve several waiters at once; every
 /// waiter must get all its rounds, and nothing may be left over.

@@ -242,7 +242,7 @@ impl Semaphore {
             "Semaphore: cannot acquire {n} permits, more than Semaphore::MAX_PERMITS ({})",
             Semaphore::MAX_PERMITS
         );
-        n == 0 || self.take_as(n, |s| s)
+        n == 0 || self.take(n)
     }
 
     /// Acquires one permit, waiting at most `timeout` for it.
@@ -389,10 +389,15 @@ impl Semaphore {
         }
         let mut current = State::from_bits(self.state.load(Ordering::Relaxed));
         loop {
-            let Some(released) = current.released(n) else {
+            let Some(mut released) = current.released(n) else {
                 release_overflow(current.permits(), n)
             };
-            // Release: pairs with the Acquire of every take (`take_as`, `Head::ready`), so the
+            if current.wakes_a_single() {
+                // This release will wake a waiter for one permit: say so in the same exchange,
+                // so that releases until it looks leave the wake to it.
+                released = released.with_waking();
+            }
+            // Release: pairs with the Acquire of every take (`take`, `settle`, `Head::ready`), so the
             // acquirer sees what this thread wrote before releasing.
             match self.state.compare_exchange_weak(
                 current.bits(),

@@ -7,12 +7,16 @@
 /// | 0..31  | `PERMITS`  | available permits, at most `Semaphore::MAX_PERMITS`            |
 /// | 31     | `HANDOFF`  | the permits are kept for the head: nobody else takes any       |
 /// | 32     | `HEAD`     | a waiter for several permits is the head (its need: the head word) |
-/// | 33..53 | `SLEEPERS` | waiters for one permit that may be asleep on the singles word  |
+/// | 33..52 | `SLEEPERS` | waiters for one permit that may be asleep on the singles word  |
+/// | 52     | `WAKING`   | a waiter for one permit was woken and has not yet looked       |
 /// | 53..64 | `QUEUED`   | waiters for several permits queued behind the head             |
 ///
 /// The waiter fields live beside the permits so that a release learns from the value its own
 /// read-modify-write replaces whether anyone waits, and how many: no second word to read, and no
-/// wake when nobody sleeps.
+/// wake when nobody sleeps. `WAKING` (Go's `mutexWoken`) saves the wakes that would only find
+/// the permit gone: while a woken waiter for one permit is on its way, a release of one permit
+/// wakes nobody, and the woken waiter, when it looks, passes a wake on if permits and sleepers
+/// remain.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(super) struct State(u64);
 
@@ -22,7 +26,8 @@ impl State {
     const HANDOFF: u64 = 1 << 31;
     const HEAD: u64 = 1 << 32;
     const SLEEPERS_SHIFT: u32 = 33;
-    const SLEEPERS_MASK: u64 = (1 << 20) - 1;
+    const SLEEPERS_MASK: u64 = (1 << 19) - 1;
+    const WAKING: u64 = 1 << 52;
     const QUEUED_SHIFT: u32 = 53;
     const QUEUED_MASK: u64 = (1 << 11) - 1;
     const ONE_SLEEPER: u64 = 1 << State::SLEEPERS_SHIFT;
@@ -66,6 +71,29 @@ impl State {
     #[inline]
     pub(super) fn queued(self) -> u32 {
         ((self.0 >> State::QUEUED_SHIFT) & State::QUEUED_MASK) as u32
+    }
+
+    /// Whether a woken waiter for one permit has yet to look (and pass the wake on).
+    #[inline]
+    pub(super) fn is_waking(self) -> bool {
+        self.0 & State::WAKING != 0
+    }
+
+    #[inline]
+    pub(super) fn with_waking(self) -> State {
+        State(self.0 | State::WAKING)
+    }
+
+    #[inline]
+    pub(super) fn without_waking(self) -> State {
+        State(self.0 & !State::WAKING)
+    }
+
+    /// Whether a release that replaces this value wakes a waiter for one permit and marks it
+    /// `WAKING`: one sleeps, none is on its way already, and no handoff keeps the permits.
+    #[inline]
+    pub(super) fn wakes_a_single(self) -> bool {
+        self.sleepers() > 0 && !self.is_waking() && !self.has_handoff()
     }
 
     /// Whether anyone may wait: a release that replaces such a value goes to the cold path.
@@ -136,7 +164,7 @@ impl State {
 }
 
 const _: () = assert!(State::QUEUED_SHIFT + 11 == 64);
-const _: () = assert!(State::SLEEPERS_SHIFT + 20 == State::QUEUED_SHIFT);
+const _: () = assert!(State::SLEEPERS_SHIFT + 19 == 52 && State::WAKING << 1 == State::ONE_QUEUED);
 const _: () = assert!(State::HEAD == 1 << 32 && State::HANDOFF == State::PERMITS + 1);
 
 #[cfg(test)]
@@ -179,6 +207,30 @@ mod tests {
             (State::SLEEPERS_MASK - 1, State::QUEUED_MASK - 1)
         );
         assert_eq!(s.permits(), 5);
+    }
+
+    #[test]
+    fn the_waking_mark_touches_no_other_field_and_holds_back_the_next_wake() {
+        let s = State::new(3).with_sleeper().unwrap().with_queued().unwrap();
+        assert!(s.wakes_a_single(), "a sleeper, no mark, no handoff");
+        let marked = s.with_waking();
+        assert!(marked.is_waking() && !marked.wakes_a_single());
+        assert_eq!(
+            (marked.permits(), marked.sleepers(), marked.queued()),
+            (3, 1, 1)
+        );
+        assert_eq!(marked.without_waking(), s);
+        let full = State::new(0).with_waking();
+        let full = (0..State::SLEEPERS_MASK).fold(full, |s, _| s.with_sleeper().unwrap());
+        assert!(
+            full.is_waking() && full.queued() == 0,
+            "a full sleeper field stays below the mark"
+        );
+        assert!(!State::new(1).wakes_a_single(), "nobody sleeps");
+        assert!(
+            !s.with_handoff().wakes_a_single(),
+            "the permits are kept for the head"
+        );
     }
 
     #[test]

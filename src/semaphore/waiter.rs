@@ -39,10 +39,9 @@ impl Semaphore {
         }
     }
 
-    /// Takes `n` permits if a thread that is not the head may, counting this thread out of a
-    /// waiter field with `leave` in the same exchange.
+    /// Takes `n` permits if a thread that is not the head may.
     #[inline]
-    pub(super) fn take_as(&self, n: u32, leave: fn(State) -> State) -> bool {
+    pub(super) fn take(&self, n: u32) -> bool {
         let mut current = State::from_bits(self.state.load(Ordering::Relaxed));
         while current.can_take(n) {
             // Acquire: pairs with the Release of every release (`release_many`), so whatever a
@@ -50,7 +49,7 @@ impl Semaphore {
             // permits.
             match self.state.compare_exchange_weak(
                 current.bits(),
-                leave(current.taken(n)).bits(),
+                current.taken(n).bits(),
                 Ordering::Acquire,
                 Ordering::Relaxed,
             ) {
@@ -122,8 +121,9 @@ impl Semaphore {
         let taken = wait(&self.singles, policy, 1, deadline, &mut single).is_ok();
         if single.registered {
             // Timed out. A wake meant for this thread that came with the deadline brought a
-            // permit, which the wait loop's last look took; so leaving strands nobody.
-            self.deregister(State::without_sleeper);
+            // permit, which the wait loop's last look took; and leaving settles `WAKING`, so a
+            // wake that releases left to this thread passes on.
+            self.settle(false, State::without_sleeper);
         }
         taken
     }
@@ -136,7 +136,7 @@ impl Semaphore {
             // A newcomer may take the permits at once. One woken from the queue holds the queue's
             // turn and must pass it on when it leaves, so it goes through the head (`lead` takes
             // the permits at once if they are there, and its `step_down` wakes the next).
-            if !woken_from_queue && self.take_as(n, |s| s) {
+            if !woken_from_queue && self.take(n) {
                 return true;
             }
             // A newcomer queues behind those already queued; one woken from the queue claims.
@@ -270,7 +270,8 @@ impl Semaphore {
 
     /// After a release that replaced `before` with `k` more permits: signal the head if the
     /// permits now reach its need, and wake one waiter for one permit for each other permit, as
-    /// many as sleep. At most `k` wakes; none when nobody waits.
+    /// many as sleep, less the one already on its way (`WAKING`). At most `k` wakes; none when
+    /// nobody waits.
     #[cold]
     pub(super) fn wake_after_release(&self, before: State, k: u32) {
         // Acquire: pairs with the Release registrations (`register`) and the head's publication
@@ -281,8 +282,62 @@ impl Semaphore {
         if before.has_head() && self.signal_head(before.permits(), after) {
             wakes -= 1;
         }
-        if !before.has_handoff() {
-            self.wake_singles(wakes.min(before.sleepers()).min(after));
+        if before.has_handoff() {
+            return;
+        }
+        if before.is_waking() {
+            // A woken waiter for one permit has yet to look: it takes one of these permits, or
+            // finds them gone, or passes its wake on (`settle`).
+            wakes -= wakes.min(1);
+        }
+        let singles = wakes.min(before.sleepers()).min(after);
+        if before.wakes_a_single() && singles == 0 {
+            // This release marked `WAKING` (`release_many`) but gave its wake to the head: the
+            // mark stands for nobody, so take it back, passing a wake on if one is owed.
+            self.settle(false, |s| s);
+        }
+        self.wake_singles(singles);
+    }
+
+    /// A waiter for one permit that was woken (it saw a bump of `singles`) or that gives up
+    /// looks at the state once: it takes a permit if `take` and one can be taken, counting itself
+    /// out of `SLEEPERS` with it, or leaves with `leave`; it clears `WAKING`, which stood for it
+    /// or for a wake it stands in for; and if permits remain with sleepers, it marks `WAKING`
+    /// again and wakes one: a wake that releases left to it passes on. Returns whether it took a
+    /// permit.
+    fn settle(&self, take: bool, leave: fn(State) -> State) -> bool {
+        let mut current = State::from_bits(self.state.load(Ordering::Relaxed));
+        loop {
+            let taken = take && current.can_take(1);
+            let mut next = if taken {
+                current.taken(1).without_sleeper()
+            } else {
+                leave(current)
+            }
+            .without_waking();
+            let pass_on = next.wakes_a_single() && next.permits() > 0;
+            if pass_on {
+                next = next.with_waking();
+            } else if next == current {
+                return false;
+            }
+            // Acquire: as a take, pairs with the Release of every release (`release_many`); and
+            // for the wake passed on, with the Release registrations of the sleepers (as the
+            // fence in `wake_after_release`).
+            match self.state.compare_exchange_weak(
+                current.bits(),
+                next.bits(),
+                Ordering::Acquire,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => {
+                    if pass_on {
+                        self.wake_singles(1);
+                    }
+                    return taken;
+                }
+                Err(actual) => current = State::from_bits(actual),
+            }
         }
     }
 
@@ -348,13 +403,15 @@ struct Single<'a> {
 impl Waiter for Single<'_> {
     type Output = ();
 
+    /// Once counted in, every look settles `WAKING` (`settle`): whichever counted waiter looks
+    /// after a release marked it, the woken one or another, takes the wake's permit or passes
+    /// the wake on, so a mark never outlives the waiters it stood for.
     fn ready(&mut self, _bumps: u32) -> Option<()> {
-        let leave = if self.registered {
-            State::without_sleeper
+        let taken = if self.registered {
+            self.semaphore.settle(true, |s| s)
         } else {
-            |s| s
+            self.semaphore.take(1)
         };
-        let taken = self.semaphore.take_as(1, leave);
         if taken {
             self.registered = false;
         }
