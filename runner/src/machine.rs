@@ -55,9 +55,14 @@ impl Machine {
         }
     }
 
-    /// Records the load average after the run.
+    /// Records the load average after the run, and whether the OS refused to pin.
     pub fn finish(&mut self) {
         self.load_after = load_average();
+        if syncpoint_bench::threads::pin_refused() {
+            self.pinning.push_str(
+                " (asked; the OS refused some pins, and those threads ran where it put them)",
+            );
+        }
     }
 
     /// The description as a few lines of text, each prefixed with `prefix`.

@@ -1,7 +1,16 @@
 //! Threads for a measurement: spawned, optionally pinned, started together; and what the
 //! process used meanwhile (CPU time, context switches).
 
+use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use std::time::{Duration, Instant};
+
+/// Set when the OS refused to pin a thread (macOS has no hard affinity): the reports say so.
+static PIN_REFUSED: AtomicBool = AtomicBool::new(false);
+
+/// Whether the OS refused any pin so far.
+pub fn pin_refused() -> bool {
+    PIN_REFUSED.load(Relaxed)
+}
 
 /// Where a measurement's threads run: thread `i` on core `i % k` of the first `k` cores, or
 /// wherever the OS puts it.
@@ -17,13 +26,17 @@ impl Pinning {
     }
 
     /// Round-robin onto the first `k` cores the OS lists (logical CPUs, in the OS's order).
-    /// `None` when the OS does not give this process `k` cores to pin to.
+    /// `None` when the OS does not give this process `k` cores to pin to (the reports say so).
     pub fn first(k: usize) -> Option<Pinning> {
-        let mut ids = core_affinity::get_core_ids()?;
+        let mut ids = core_affinity::get_core_ids().unwrap_or_default();
         ids.sort_by_key(|c| c.id);
-        (k >= 1 && ids.len() >= k).then(|| Pinning {
+        let pinning = (k >= 1 && ids.len() >= k).then(|| Pinning {
             cores: Some(ids[..k].to_vec()),
-        })
+        });
+        if pinning.is_none() {
+            PIN_REFUSED.store(true, Relaxed);
+        }
+        pinning
     }
 
     /// The number of cores pinned to, `None` when not pinned.
@@ -35,9 +48,11 @@ impl Pinning {
     /// only: a pinned thread stays pinned.
     pub fn pin(&self, index: usize) {
         if let Some(cores) = &self.cores {
-            // A refused pin leaves the thread where it was; the run is still valid, only not
-            // pinned, and the machine description says what was asked.
-            let _ = core_affinity::set_for_current(cores[index % cores.len()]);
+            // A refused pin leaves the thread where it was: the run is still valid, only not
+            // pinned, and the machine description says so (`pin_refused`).
+            if !core_affinity::set_for_current(cores[index % cores.len()]) {
+                PIN_REFUSED.store(true, Relaxed);
+            }
         }
     }
 }
