@@ -109,21 +109,20 @@ fn main() -> ExitCode {
     print!("{}", report.table());
     eprintln!("{} in {:.0?}", report.summary(), started.elapsed());
     let mut failed = false;
-    let outputs = [
-        (
-            plan.json.as_deref(),
-            Report::write_json as fn(&Report, &std::path::Path) -> Result<(), String>,
-        ),
-        (plan.csv.as_deref(), Report::write_csv),
+    let written = [
+        plan.json
+            .as_deref()
+            .map(|path| (path, report.write_json(path))),
+        plan.csv
+            .as_deref()
+            .map(|path| (path, report.write_csv(path))),
     ];
-    for (path, write) in outputs {
-        if let Some(path) = path {
-            match write(&report, path) {
-                Ok(()) => eprintln!("wrote {}", path.display()),
-                Err(e) => {
-                    eprintln!("syncpoint-bench: {e}");
-                    failed = true;
-                }
+    for (path, result) in written.into_iter().flatten() {
+        match result {
+            Ok(()) => eprintln!("wrote {}", path.display()),
+            Err(e) => {
+                eprintln!("syncpoint-bench: {e}");
+                failed = true;
             }
         }
     }
@@ -152,5 +151,3 @@ fn main() -> ExitCode {
         ExitCode::SUCCESS
     }
 }
-
-use report::Report;

@@ -123,7 +123,7 @@ impl Semaphore {
             // Timed out. A wake meant for this thread that came with the deadline brought a
             // permit, which the wait loop's last look took; and leaving settles `WAKING`, so a
             // wake that releases left to this thread passes on.
-            self.settle(false, State::without_sleeper);
+            self.settle(Look::Leave);
         }
         taken
     }
@@ -288,31 +288,29 @@ impl Semaphore {
         if before.is_waking() {
             // A woken waiter for one permit has yet to look: it takes one of these permits, or
             // finds them gone, or passes its wake on (`settle`).
-            wakes -= wakes.min(1);
+            wakes = wakes.saturating_sub(1);
         }
         let singles = wakes.min(before.sleepers()).min(after);
         if before.wakes_a_single() && singles == 0 {
             // This release marked `WAKING` (`release_many`) but gave its wake to the head: the
             // mark stands for nobody, so take it back, passing a wake on if one is owed.
-            self.settle(false, |s| s);
+            self.settle(Look::TakeBack);
         }
         self.wake_singles(singles);
     }
 
-    /// A waiter for one permit that was woken (it saw a bump of `singles`) or that gives up
-    /// looks at the state once: it takes a permit if `take` and one can be taken, counting itself
-    /// out of `SLEEPERS` with it, or leaves with `leave`; it clears `WAKING`, which stood for it
-    /// or for a wake it stands in for; and if permits remain with sleepers, it marks `WAKING`
-    /// again and wakes one: a wake that releases left to it passes on. Returns whether it took a
-    /// permit.
-    fn settle(&self, take: bool, leave: fn(State) -> State) -> bool {
+    /// One exchange that does what `look` says and settles `WAKING`: it clears the mark, which
+    /// stood for this waiter or for a wake it stands in for, and if permits remain with sleepers
+    /// it marks again and wakes one, so a wake that releases left to the mark passes on. Returns
+    /// whether it took a permit.
+    fn settle(&self, look: Look) -> bool {
         let mut current = State::from_bits(self.state.load(Ordering::Relaxed));
         loop {
-            let taken = take && current.can_take(1);
-            let mut next = if taken {
-                current.taken(1).without_sleeper()
-            } else {
-                leave(current)
+            let taken = look == Look::Take && current.can_take(1);
+            let mut next = match look {
+                _ if taken => current.taken(1).without_sleeper(),
+                Look::Leave => current.without_sleeper(),
+                Look::Take | Look::TakeBack => current,
             }
             .without_waking();
             let pass_on = next.wakes_a_single() && next.permits() > 0;
@@ -384,6 +382,17 @@ impl Semaphore {
     }
 }
 
+/// What a `settle` does beside settling `WAKING`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Look {
+    /// A counted waiter for one looks: it takes a permit if it can, counting itself out.
+    Take,
+    /// A counted waiter for one gives up (it timed out): it counts itself out.
+    Leave,
+    /// A release takes back the mark it set for a wake that went to the head.
+    TakeBack,
+}
+
 /// What a registration found.
 enum Registration {
     Registered,
@@ -408,7 +417,7 @@ impl Waiter for Single<'_> {
     /// the wake on, so a mark never outlives the waiters it stood for.
     fn ready(&mut self, _bumps: u32) -> Option<()> {
         let taken = if self.registered {
-            self.semaphore.settle(true, |s| s)
+            self.semaphore.settle(Look::Take)
         } else {
             self.semaphore.take(1)
         };
