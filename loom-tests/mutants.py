@@ -11,17 +11,21 @@ unmutated baseline must pass first, or nothing is proven.
 
 A mutant never vanishes silently. Each one has a name that does not depend on formatting (its file,
 the function it is in, what it changes, and which occurrence in that function), and EXPECTED lists
-them all: a mutant that no longer applies, or a new one that nobody listed, fails the run before any
-model is built. Hand-written mutants are found by their code with any whitespace between tokens,
-and must be found exactly once.
+them all, each with what killed it last: a mutant that no longer applies, or a new one that nobody
+listed, fails the run before any model is built. Hand-written mutants are found by their code with
+any whitespace between tokens, and must be found exactly once.
+
+With --first-kill (CI) the listed killer runs first and a mutant's run stops at its first kill;
+a killer other than the listed one is named, so EXPECTED can be brought up to date. An argued
+mutant is built but not run there: its survival is allowed, so its run could not fail the check.
 
 Exit status: 0 when every mutant is killed or is listed in ARGUED (argued in docs/testing.md: a
 weakening that is correct, or a window no model here reaches); 1 otherwise.
 
     python3 loom-tests/mutants.py            # every primitive
     python3 loom-tests/mutants.py latch      # the mutants whose models include latch's
-    python3 loom-tests/mutants.py --list     # the mutants' names, and the check against EXPECTED
-    python3 loom-tests/mutants.py --first-kill   # as CI runs it: stop at a mutant's first kill
+    python3 loom-tests/mutants.py --list     # EXPECTED as it should read, and the check against it
+    python3 loom-tests/mutants.py --first-kill   # as CI runs it: the listed killer first
     python3 loom-tests/mutants.py --match=settle  # only the mutants whose name holds "settle"
 """
 
@@ -196,63 +200,65 @@ HAND_WRITTEN = [
      "the leaving head reads the state with a load, not an exchange"),
 ]
 
-# Every mutant, by name. Regenerate with --list after a change that adds or removes an ordering
-# or a wake, and say in the commit why the list changed.
+# Every mutant, by name, and what kills it: the loom model (file::model) that killed it in the last
+# run, "std" for the std-thread tests, or "argued" for the ARGUED ones. Regenerate with --list
+# after a change that adds or removes an ordering or a wake (a new mutant is listed with "?"), and
+# say in the commit why the list changed. --first-kill tries the listed killer first.
 EXPECTED = """
-src/barrier/broken.rs::set_broken: Ordering::Release -> Relaxed
-src/barrier/broken.rs::set_broken: delete self.release.word.wake_all_if_sleepers(previous)
-src/barrier/broken.rs::set_broken: hand-written: a break does not doom an episode still being counted
-src/barrier/broken.rs::set_broken: hand-written: a break dooms an episode that had all its arrivals
-src/barrier/episode.rs::arrive_in: Ordering::Release -> Relaxed
-src/barrier/episode.rs::drop_participant: Ordering::Release -> Relaxed
-src/barrier/episode.rs::drop_participant: hand-written: a drop that completes the episode does not lead it
-src/barrier/episode.rs::has_released: Ordering::Acquire -> Relaxed
-src/barrier/episode.rs::is_released: Ordering::Acquire -> Relaxed
-src/barrier/episode.rs::lead: Ordering::Release -> Relaxed
-src/barrier/episode.rs::lead: delete fence(Ordering::Acquire);
-src/barrier/episode.rs::ready: Ordering::Acquire -> Relaxed
-src/barrier/episode.rs::ready: hand-written: a member trusts the release word alone, even after 2^26 episodes
-src/barrier/episode.rs::ready: hand-written: a waiter gives up on a broken barrier although its episode will be released
-src/barrier/episode.rs::release: Ordering::Release -> Relaxed
-src/barrier/episode.rs::release: Ordering::Release -> Relaxed #2
-src/barrier/episode.rs::release: delete self.release.word.wake_all_if_sleepers(previous)
-src/barrier/episode.rs::release: hand-written: leader does not wait for the previous episode's release
-src/barrier/episode.rs::take_back: hand-written: a refused arrival is not taken back
-src/barrier/episode.rs::take_back: hand-written: a refused arrival is taken back after a reset erased it
-src/barrier/episode.rs::wait_for_previous: hand-written: leader waits for its own episode's release instead of the previous
-src/barrier/episode.rs::withdraw: hand-written: withdraw from an episode that is already complete
-src/barrier/episode.rs::withdraw: hand-written: withdraw looks at the broken flag before the release
-src/barrier/state.rs::reset: hand-written: reset keeps arrivals into the full episode (they arrive twice)
-src/latch.rs::count_down_by: Ordering::Release -> Relaxed
-src/latch.rs::count_down_by: delete self.state.wake_all_if_sleepers(previous)
-src/latch.rs::try_wait: Ordering::Acquire -> Relaxed
-src/semaphore/mod.rs::release_many: Ordering::Release -> Relaxed
-src/semaphore/mod.rs::release_many: hand-written: a release wakes nobody
-src/semaphore/waiter.rs::acquire_one: hand-written: a waiter for one permit that times out leaves WAKING marked
-src/semaphore/waiter.rs::acquire_several: hand-written: a waiter woken from the queue takes its permits without passing the turn on
-src/semaphore/waiter.rs::announce: Ordering::Acquire -> Relaxed
-src/semaphore/waiter.rs::announce: hand-written: a queued waiter sleeps without looking at the head word
-src/semaphore/waiter.rs::announce: hand-written: a signalled head that lost its permits does not pass the wake on
-src/semaphore/waiter.rs::lead: Ordering::Release -> Relaxed
-src/semaphore/waiter.rs::register: Ordering::AcqRel -> Relaxed
-src/semaphore/waiter.rs::settle: Ordering::Acquire -> Relaxed
-src/semaphore/waiter.rs::settle: hand-written: a woken waiter for one permit does not pass on the wake that releases left to it
-src/semaphore/waiter.rs::signal_head: Ordering::Release -> Relaxed
-src/semaphore/waiter.rs::signal_head: delete self.head.wake(1)
-src/semaphore/waiter.rs::signal_head: hand-written: a release gives up when a signal is already pending
-src/semaphore/waiter.rs::signal_head: hand-written: a release sets the signal with fetch_or, also on a vacant head word
-src/semaphore/waiter.rs::step_down: Ordering::AcqRel -> Relaxed
-src/semaphore/waiter.rs::step_down: Ordering::Release -> Relaxed
-src/semaphore/waiter.rs::step_down: delete self.queue.wake(1)
-src/semaphore/waiter.rs::step_down: hand-written: the leaving head reads the state with a load, not an exchange
-src/semaphore/waiter.rs::take: Ordering::Acquire -> Relaxed
-src/semaphore/waiter.rs::wake_after_release: delete fence(Ordering::Acquire);
-src/semaphore/waiter.rs::wake_after_release: hand-written: a release that gave its wake to the head leaves WAKING marked
-src/semaphore/waiter.rs::wake_after_release: hand-written: a release wakes no waiter for one permit
-src/semaphore/waiter.rs::wake_singles: Ordering::Release -> Relaxed
-src/semaphore/waiter.rs::wake_singles: delete self.singles.wake(n)
-src/wait/mod.rs::wait: Ordering::Acquire -> Relaxed
-src/wait/mod.rs::wait: Ordering::Acquire -> Relaxed #2
+src/barrier/broken.rs::set_broken: Ordering::Release -> Relaxed => barrier::withdrawal_races_a_release_and_a_break
+src/barrier/broken.rs::set_broken: delete self.release.word.wake_all_if_sleepers(previous) => barrier::breaking_wakes_the_sleepers
+src/barrier/broken.rs::set_broken: hand-written: a break does not doom an episode still being counted => barrier::breaking_wakes_the_sleepers
+src/barrier/broken.rs::set_broken: hand-written: a break dooms an episode that had all its arrivals => barrier::withdrawal_races_a_release_and_a_break
+src/barrier/episode.rs::arrive_in: Ordering::Release -> Relaxed => barrier::completion_visibility
+src/barrier/episode.rs::drop_participant: Ordering::Release -> Relaxed => barrier::arrive_and_drop_across_two_episodes
+src/barrier/episode.rs::drop_participant: hand-written: a drop that completes the episode does not lead it => barrier::arrive_and_drop_across_two_episodes
+src/barrier/episode.rs::has_released: Ordering::Acquire -> Relaxed => barrier::arrive_and_drop_across_two_episodes
+src/barrier/episode.rs::is_released: Ordering::Acquire -> Relaxed => barrier::split_phase_is_complete_publishes
+src/barrier/episode.rs::lead: Ordering::Release -> Relaxed => barrier::consecutive_completions_do_not_race
+src/barrier/episode.rs::lead: delete fence(Ordering::Acquire); => barrier::arrive_and_drop_across_two_episodes
+src/barrier/episode.rs::ready: Ordering::Acquire -> Relaxed => barrier::arrive_and_drop_across_two_episodes
+src/barrier/episode.rs::ready: hand-written: a member trusts the release word alone, even after 2^26 episodes => std
+src/barrier/episode.rs::ready: hand-written: a waiter gives up on a broken barrier although its episode will be released => barrier::withdrawal_races_a_release_and_a_break
+src/barrier/episode.rs::release: Ordering::Release -> Relaxed => barrier::arrive_and_drop_across_two_episodes
+src/barrier/episode.rs::release: Ordering::Release -> Relaxed #2 => barrier::arrive_and_drop_across_two_episodes
+src/barrier/episode.rs::release: delete self.release.word.wake_all_if_sleepers(previous) => barrier::arrive_and_drop_across_two_episodes
+src/barrier/episode.rs::release: hand-written: leader does not wait for the previous episode's release => barrier::two_pairs_on_four_threads
+src/barrier/episode.rs::take_back: hand-written: a refused arrival is not taken back => barrier::refused_arrivals_leave_the_word_unchanged
+src/barrier/episode.rs::take_back: hand-written: a refused arrival is taken back after a reset erased it => argued
+src/barrier/episode.rs::wait_for_previous: hand-written: leader waits for its own episode's release instead of the previous => barrier::consecutive_completions_do_not_race
+src/barrier/episode.rs::withdraw: hand-written: withdraw from an episode that is already complete => barrier::withdrawal_races_a_release_and_a_break
+src/barrier/episode.rs::withdraw: hand-written: withdraw looks at the broken flag before the release => barrier::withdrawal_races_a_release_and_a_break
+src/barrier/state.rs::reset: hand-written: reset keeps arrivals into the full episode (they arrive twice) => barrier::consecutive_completions_do_not_race
+src/latch.rs::count_down_by: Ordering::Release -> Relaxed => latch::arrive_and_wait_pair
+src/latch.rs::count_down_by: delete self.state.wake_all_if_sleepers(previous) => latch::arrive_and_wait_pair
+src/latch.rs::try_wait: Ordering::Acquire -> Relaxed => latch::arrive_and_wait_pair
+src/semaphore/mod.rs::release_many: Ordering::Release -> Relaxed => semaphore::a_waiter_for_two_sees_both_releasers_writes
+src/semaphore/mod.rs::release_many: hand-written: a release wakes nobody => semaphore::a_head_that_times_out_passes_its_permits_on
+src/semaphore/waiter.rs::acquire_one: hand-written: a waiter for one permit that times out leaves WAKING marked => semaphore::a_waiter_that_times_out_takes_its_mark_back
+src/semaphore/waiter.rs::acquire_several: hand-written: a waiter woken from the queue takes its permits without passing the turn on => semaphore::the_queue_s_turn_passes_from_waiter_to_waiter
+src/semaphore/waiter.rs::announce: Ordering::Acquire -> Relaxed => argued
+src/semaphore/waiter.rs::announce: hand-written: a queued waiter sleeps without looking at the head word => semaphore::waiters_for_several_queue_behind_the_head
+src/semaphore/waiter.rs::announce: hand-written: a signalled head that lost its permits does not pass the wake on => argued
+src/semaphore/waiter.rs::lead: Ordering::Release -> Relaxed => semaphore::a_signalled_head_that_loses_its_permits_passes_them_on
+src/semaphore/waiter.rs::register: Ordering::AcqRel -> Relaxed => semaphore::waiters_for_several_queue_behind_the_head
+src/semaphore/waiter.rs::settle: Ordering::Acquire -> Relaxed => argued
+src/semaphore/waiter.rs::settle: hand-written: a woken waiter for one permit does not pass on the wake that releases left to it => semaphore::two_sleepers_two_releases
+src/semaphore/waiter.rs::signal_head: Ordering::Release -> Relaxed => semaphore::a_signalled_head_that_loses_its_permits_passes_them_on
+src/semaphore/waiter.rs::signal_head: delete self.head.wake(1) => semaphore::a_signalled_head_that_loses_its_permits_passes_them_on
+src/semaphore/waiter.rs::signal_head: hand-written: a release gives up when a signal is already pending => semaphore::a_signalled_head_that_loses_its_permits_passes_them_on
+src/semaphore/waiter.rs::signal_head: hand-written: a release sets the signal with fetch_or, also on a vacant head word => semaphore::waiters_for_several_queue_behind_the_head
+src/semaphore/waiter.rs::step_down: Ordering::AcqRel -> Relaxed => semaphore::a_waiter_for_two_sees_both_releasers_writes
+src/semaphore/waiter.rs::step_down: Ordering::Release -> Relaxed => semaphore::waiters_for_several_queue_behind_the_head
+src/semaphore/waiter.rs::step_down: delete self.queue.wake(1) => semaphore::the_queue_s_turn_passes_from_waiter_to_waiter
+src/semaphore/waiter.rs::step_down: hand-written: the leaving head reads the state with a load, not an exchange => semaphore::the_queue_s_turn_passes_from_waiter_to_waiter
+src/semaphore/waiter.rs::take: Ordering::Acquire -> Relaxed => semaphore::mutual_exclusion
+src/semaphore/waiter.rs::wake_after_release: delete fence(Ordering::Acquire); => semaphore::a_signalled_head_that_loses_its_permits_passes_them_on
+src/semaphore/waiter.rs::wake_after_release: hand-written: a release that gave its wake to the head leaves WAKING marked => argued
+src/semaphore/waiter.rs::wake_after_release: hand-written: a release wakes no waiter for one permit => semaphore::a_head_that_times_out_passes_its_permits_on
+src/semaphore/waiter.rs::wake_singles: Ordering::Release -> Relaxed => semaphore::a_head_that_times_out_passes_its_permits_on
+src/semaphore/waiter.rs::wake_singles: delete self.singles.wake(n) => semaphore::a_head_that_times_out_passes_its_permits_on
+src/wait/mod.rs::wait: Ordering::Acquire -> Relaxed => semaphore::a_head_that_times_out_passes_its_permits_on
+src/wait/mod.rs::wait: Ordering::Acquire -> Relaxed #2 => barrier::withdrawal_races_a_release_and_a_break
 """
 
 ORDERING = re.compile(r"Ordering::(Acquire|Release|AcqRel|SeqCst)")
@@ -351,17 +357,27 @@ def all_mutants():
     return mutants
 
 
+def expected_killers():
+    """EXPECTED as {mutant name: its listed killer}."""
+    return dict(line.strip().rsplit(" => ", 1) for line in EXPECTED.strip().split("\n"))
+
+
 def check_expected(mutants):
-    """Fails loudly if a listed mutant no longer applies or an unlisted one appeared."""
-    expected = {line.strip() for line in EXPECTED.strip().split("\n")}
-    generated = {m[0] for m in mutants}
+    """Fails loudly if a listed mutant no longer applies or an unlisted one appeared, or if the
+    mutants listed as argued are not the ones ARGUED argues."""
+    killers = expected_killers()
+    expected, generated = set(killers), {m[0] for m in mutants}
     vanished, unlisted = sorted(expected - generated), sorted(generated - expected)
-    if vanished or unlisted:
+    argued = {name for name, killer in killers.items() if killer == "argued"}
+    if vanished or unlisted or argued != set(ARGUED):
         sys.exit(
             "the mutants differ from EXPECTED in loom-tests/mutants.py:\n"
             + "".join("  no longer applies: %s\n" % n for n in vanished)
             + "".join("  not listed:        %s\n" % n for n in unlisted)
+            + "".join("  listed as argued, not in ARGUED: %s\n" % n for n in argued - set(ARGUED))
+            + "".join("  in ARGUED, not listed as argued: %s\n" % n for n in set(ARGUED) - argued)
         )
+    return killers
 
 
 def copy_workspace(dest):
@@ -461,14 +477,59 @@ def failing_models(workspace, models, first=False):
     return failing
 
 
+def baseline_failures(workspace, tests):
+    """Runs each loom test file whole, its models side by side, unmutated; returns the output of
+    each file that fails."""
+    return [out[-3000:] for test in tests for code, out in [cargo_test(workspace, test)]
+            if code != 0]
+
+
+def build(workspace, tests):
+    """Builds the loom test files against the mutant: a mutant that no longer compiles fails."""
+    env = dict(os.environ)
+    env["RUSTFLAGS"] = "--cfg loom"
+    env["CARGO_TARGET_DIR"] = os.path.join(ROOT, "target", "mutants")
+    args = ["cargo", "test", "--release", "-q", "-p", "loom-tests", "--no-run"]
+    for test in tests:
+        args += ["--test", test]
+    code, out = run(args, workspace, env, TIMEOUT_S)
+    if code != 0:
+        sys.exit("mutant did not compile:\n" + out[-3000:])
+
+
+def verdict_of(workspace, names, mutant, listed, first):
+    """Runs the models (and, if none kills it, the std tests) against the applied mutant; returns
+    (the failing models, or ["std"], or [], and a note). With `first`, the listed killer goes
+    first and the run stops at the first kill."""
+    models, std_tests = mutant[1], mutant[2]
+    order = [(t, names[t]) for t in models]
+    if first and listed != "std":
+        test, model = listed.split("::", 1)
+        order = [(test, [model])] + [(t, [n for n in ns if "%s::%s" % (t, n) != listed])
+                                     for t, ns in order]
+    if first and listed == "std" and std_tests_fail(workspace, std_tests):
+        return ["std"], ""
+    failing = failing_models(workspace, order, first)
+    if not failing and not (first and listed == "std") and std_tests_fail(workspace, std_tests):
+        failing = ["std"]
+    note = ""
+    if failing and listed not in failing:
+        note = "; EXPECTED lists %s: update it to %s" % (listed, failing[0])
+    return failing, note
+
+
 def main():
     mutants = all_mutants()
-    check_expected(mutants)
     if "--list" in sys.argv:
-        print("\n".join(sorted(m[0] for m in mutants)))
+        # EXPECTED's lines as they should read; "?" for a mutant it does not list yet.
+        killers = dict(expected_killers())
+        print("\n".join("%s => %s" % (m[0], killers.get(m[0], "?"))
+                        for m in sorted(mutants)))
+        check_expected(mutants)
         return
-    # --first-kill (CI): a mutant is killed by its first failing model, and the others are not
-    # run; the full run (no flag) names every model that kills it, for docs/testing.md.
+    killers = check_expected(mutants)
+    # --first-kill (CI): the listed killer is tried first, and a mutant is killed by its first
+    # failing model; the full run (no flag) names every model that kills it, for docs/testing.md.
     first = "--first-kill" in sys.argv
     chosen = [arg for arg in sys.argv[1:] if not arg.startswith("--")]
     mutants = [m for m in mutants if not chosen or set(chosen) & set(m[1])]
@@ -480,28 +541,36 @@ def main():
         copy_workspace(workspace)
         tests = sorted({t for m in mutants for t in m[1]})
         names = {test: model_names(workspace, test) for test in tests}
-        failing = failing_models(workspace, names.items())
+        failing = baseline_failures(workspace, tests)
         if failing:
-            sys.exit("baseline: loom models fail unmutated: %s" % failing)
+            sys.exit("baseline: loom models fail unmutated:\n" + "\n".join(failing))
         print("baseline: %d models pass unmutated" % sum(len(n) for n in names.values()),
               flush=True)
         kills = {"%s::%s" % (t, n): 0 for t, ns in names.items() for n in ns}
-        for name, models, std_tests, path, line, text in mutants:
+        for mutant in mutants:
+            name, path, line, text = mutant[0], mutant[3], mutant[4], mutant[5]
             target = os.path.join(workspace, path)
             with open(target) as f:
                 original = f.read()
             with open(target, "w") as f:
                 f.write(text)
             start = time.monotonic()
-            failing = failing_models(workspace, [(t, names[t]) for t in models], first)
+            if first and killers[name] == "argued":
+                # Its survival is allowed, so running it could not fail the check.
+                build(workspace, mutant[1])
+                failing, note = [], ""
+            else:
+                failing, note = verdict_of(workspace, names, mutant, killers[name], first)
             for model in failing:
-                kills[model] += 1
-            if failing:
+                kills[model] = kills.get(model, 0) + 1
+            if failing == ["std"]:
+                verdict = "killed by the std tests (%s)" % ", ".join(mutant[2])
+                killed += 1
+            elif failing:
                 verdict = "killed by " + ", ".join(failing)
                 killed += 1
-            elif std_tests_fail(workspace, std_tests):
-                verdict = "killed by the std tests (%s)" % ", ".join(std_tests)
-                killed += 1
+            elif first and name in ARGUED:
+                verdict = "argued (ARGUED in this script, docs/testing.md): built, not run"
             elif name in ARGUED:
                 verdict = "survived (argued: ARGUED in this script, docs/testing.md)"
             else:
@@ -509,10 +578,10 @@ def main():
                 survivors.append(name)
             with open(target, "w") as f:
                 f.write(original)
-            print("  %-100s line %-4d %s (%.0f s)"
-                  % (name, line, verdict, time.monotonic() - start), flush=True)
+            print("  %-100s line %-4d %s%s (%.0f s)"
+                  % (name, line, verdict, note, time.monotonic() - start), flush=True)
     print("%d mutants killed, %d survived" % (killed, len(survivors)))
-    idle = [model for model, k in kills.items() if k == 0]
+    idle = [model for model, k in kills.items() if k == 0 and model != "std"]
     if idle and not first:
         print("models that killed no mutant (shown to fail by a dedicated test instead):\n  "
               + "\n  ".join(idle))

@@ -73,8 +73,9 @@ fn turnstile_barrier() {
 /// The reusable two-turnstile barrier, two threads over two episodes: no thread laps another.
 ///
 /// Eight semaphore operations per thread per episode make this the largest model; with no
-/// preemptions beyond the blocking points it takes about 30 s, and it still finds both of the
-/// book's non-solutions (see `non_solutions.rs`), whose failures need no preemption either.
+/// preemptions beyond the blocking points it takes about 165 s on two cores (docs/testing.md),
+/// and the same bound still finds both of the book's non-solutions (see `non_solutions.rs`),
+/// whose failures need no preemption either.
 #[test]
 fn two_turnstile_barrier() {
     check(0, || {
