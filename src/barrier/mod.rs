@@ -358,6 +358,10 @@ impl<F: Fn()> Barrier<F> {
     /// [`BarrierWaitError::TimedOut`] when the arrival was withdrawn; never both. A timeout too
     /// large to represent as a deadline waits for ever.
     ///
+    /// Retrying a zero or tiny timeout at once in a loop is a spin, each round an arrival and a
+    /// withdrawal; to poll, [`arrive`](Barrier::arrive) once and ask
+    /// [`Arrival::is_complete`].
+    ///
     /// # Errors
     ///
     /// [`BarrierWaitError::TimedOut`] as above; [`BarrierWaitError::Broken`] if the barrier is

@@ -18,6 +18,9 @@ const ACTIVE_SPIN_NS: u32 = 1_000_000;
 const FREE_SPINS: u32 = 64;
 /// Yields before sleeping when the waiters alone fill the cores.
 const YIELDS: u32 = 8;
+/// The longest a yield was seen to last here: a scheduler tick (strace). A timed wait yields only
+/// while its deadline is further away than this, so that no yield carries it past the deadline.
+const YIELD_MAX: Duration = Duration::from_millis(4);
 /// Spin-loop hints between two readings of the clock.
 const SPINS_PER_CLOCK_CHECK: u32 = 16;
 
@@ -111,6 +114,13 @@ impl Spin {
             SpinState::Idle(..) => self.start(),
             SpinState::Yielding { left: 0 } => false,
             SpinState::Yielding { left } => {
+                if self
+                    .until
+                    .is_some_and(|until| until <= Instant::now() + YIELD_MAX)
+                {
+                    self.state = SpinState::Spent;
+                    return false;
+                }
                 *left -= 1;
                 std::thread::yield_now();
                 true
@@ -130,12 +140,8 @@ impl Spin {
             // Spinning pays only while the thread being waited for can run. When the waiters
             // alone fill the cores, the core is better given to a thread still to arrive: a few
             // yields, measured 5 to 15 times cheaper than sleeping at once (docs/benchmarks.md).
-            // Not for a timed wait: a yield can last a scheduler tick (4 ms seen here), which
-            // would carry a short timeout far past its deadline; it sleeps with the deadline.
-            WaitPolicy::Adaptive if waiters >= cores() && self.until.is_none() => {
-                SpinState::Yielding { left: YIELDS }
-            }
-            WaitPolicy::Adaptive if waiters >= cores() => SpinState::Spent,
+            // A timed wait yields only while its deadline is more than `YIELD_MAX` away.
+            WaitPolicy::Adaptive if waiters >= cores() => SpinState::Yielding { left: YIELDS },
             WaitPolicy::Adaptive | WaitPolicy::Active => SpinState::Free {
                 policy,
                 left: FREE_SPINS,
@@ -195,5 +201,38 @@ impl Drop for Spin {
         if matches!(self.state, SpinState::Spinning { .. }) {
             self.finish(true);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{cores, Spin, YIELDS, YIELD_MAX};
+    use crate::WaitPolicy;
+    use std::time::{Duration, Instant};
+
+    /// How many steps a spin takes before it says "sleep" (bounded, so a broken spin fails).
+    fn steps(mut spin: Spin) -> u32 {
+        (0..1_000_000).take_while(|_| spin.spin()).count() as u32
+    }
+
+    /// When the waiters fill the cores, an adaptive wait yields before it sleeps, a timed one
+    /// too while its deadline is far, but not when a yield could carry it past its deadline.
+    #[test]
+    fn waiters_that_fill_the_cores_yield_unless_the_deadline_is_near() {
+        let far = Instant::now() + Duration::from_secs(60);
+        let near = Instant::now() + YIELD_MAX / 2;
+        assert_eq!(
+            steps(Spin::new(WaitPolicy::Adaptive, cores(), None)),
+            YIELDS
+        );
+        assert_eq!(
+            steps(Spin::new(WaitPolicy::Adaptive, cores(), Some(far))),
+            YIELDS
+        );
+        assert_eq!(
+            steps(Spin::new(WaitPolicy::Adaptive, cores(), Some(near))),
+            0
+        );
+        assert_eq!(steps(Spin::new(WaitPolicy::Passive, cores(), Some(far))), 0);
     }
 }
