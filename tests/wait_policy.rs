@@ -94,8 +94,9 @@ fn timed_waits_do_not_spin_past_their_deadline() {
     );
 }
 
-/// A timed wait does not yield when the waiters fill the cores (where an untimed adaptive wait
-/// yields up to 8 times first): a yield can last a scheduler tick (4 ms seen here), and 8 of them
+/// A timed wait whose deadline is near does not yield when the waiters fill the cores (where an
+/// untimed adaptive wait, or one with a far deadline, yields up to 8 times first): a yield can
+/// last a scheduler tick (4 ms seen here), and 8 of them
 /// carried a zero timeout 12 to 17 ms past its deadline. 20 zero-timeout waits on a barrier of
 /// cores + 1 (so the waiters fill the cores) took about 2 ms here, and 240 ms or more with the
 /// yields: the 50 ms bound sits 25x from each.
