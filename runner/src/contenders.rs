@@ -21,6 +21,22 @@ pub struct Job {
     pub run: Box<dyn Fn() -> Result<Sampled, String> + Send + Sync>,
 }
 
+impl Job {
+    pub fn new(
+        case: impl Into<String>,
+        contender: &'static str,
+        point: Point,
+        run: impl Fn() -> Result<Sampled, String> + Send + Sync + 'static,
+    ) -> Job {
+        Job {
+            case: case.into(),
+            contender,
+            point,
+            run: Box::new(run),
+        }
+    }
+}
+
 /// A mode's jobs, the contender the ratios compare with, and the peers left out.
 pub struct Lineup {
     pub jobs: Vec<Job>,
@@ -153,17 +169,12 @@ fn rust_job<B: Wait + 'static>(
     epcc: Epcc,
     make: impl Fn(usize) -> B + Send + Sync + 'static,
 ) -> Job {
-    Job {
-        case: variant_name(variant),
-        contender,
-        point,
-        run: Box::new(move || {
-            let barrier = make(point.threads);
-            Ok(epcc.measure(point, variant, &pinning(point), |plan| {
-                rust_runs(&barrier, point, variant, epcc, plan)
-            }))
-        }),
-    }
+    Job::new(variant_name(variant), contender, point, move || {
+        let barrier = make(point.threads);
+        Ok(epcc.measure(point, variant, &pinning(point), |plan| {
+            rust_runs(&barrier, point, variant, epcc, plan)
+        }))
+    })
 }
 
 /// What a child process measures: OpenMP's barrier at one point. A child, because libgomp reads
@@ -243,36 +254,31 @@ fn omp_job(
     epcc: Epcc,
     passive: bool,
 ) -> Job {
-    Job {
-        case: variant_name(variant),
-        contender,
-        point,
-        run: Box::new(move || {
-            let job = serde_json::to_string(&ChildJob {
-                point,
-                variant,
-                epcc,
-            })
-            .map_err(|e| e.to_string())?;
-            let exe = std::env::current_exe()
-                .map_err(|e| format!("cannot find the runner's binary: {e}"))?;
-            let mut command = Command::new(exe);
-            command.arg("--child").arg(job);
-            if passive {
-                command.env("OMP_WAIT_POLICY", "passive");
-            } else {
-                command.env_remove("OMP_WAIT_POLICY");
-            }
-            let out = command
-                .output()
-                .map_err(|e| format!("cannot start the child: {e}"))?;
-            if !out.status.success() {
-                let why = String::from_utf8_lossy(&out.stderr);
-                return Err(why.lines().last().unwrap_or("the child failed").to_string());
-            }
-            serde_json::from_slice(&out.stdout).map_err(|e| format!("the child's answer: {e}"))
-        }),
-    }
+    Job::new(variant_name(variant), contender, point, move || {
+        let job = serde_json::to_string(&ChildJob {
+            point,
+            variant,
+            epcc,
+        })
+        .map_err(|e| e.to_string())?;
+        let exe =
+            std::env::current_exe().map_err(|e| format!("cannot find the runner's binary: {e}"))?;
+        let mut command = Command::new(exe);
+        command.arg("--child").arg(job);
+        if passive {
+            command.env("OMP_WAIT_POLICY", "passive");
+        } else {
+            command.env_remove("OMP_WAIT_POLICY");
+        }
+        let out = command
+            .output()
+            .map_err(|e| format!("cannot start the child: {e}"))?;
+        if !out.status.success() {
+            let why = String::from_utf8_lossy(&out.stderr);
+            return Err(why.lines().last().unwrap_or("the child failed").to_string());
+        }
+        serde_json::from_slice(&out.stdout).map_err(|e| format!("the child's answer: {e}"))
+    })
 }
 
 const SYNCPOINT_POLICIES: [(&str, WaitPolicy); 3] = [
@@ -348,35 +354,29 @@ fn semaphore_jobs<S: Sem + 'static>(contender: &'static str, plan: &Plan, jobs: 
                 cores,
                 threads: consumers + 1,
             };
-            jobs.push(Job {
-                case: format!("herd-{consumers}"),
+            jobs.push(Job::new(
+                format!("herd-{consumers}"),
                 contender,
                 point,
-                run: Box::new(move || {
+                move || {
                     let pinning = pinning(point);
                     let runs: Runs = (0..=reps)
                         .map(|_| herd::<S>(consumers, items, &pinning))
                         .skip(1)
                         .collect();
                     Ok(per_unit(items, &runs))
-                }),
-            });
+                },
+            ));
         }
         let point = Point { cores, threads: 2 };
-        jobs.push(Job {
-            case: "rendezvous".into(),
-            contender,
-            point,
-            run: Box::new(move || {
-                let pinning = pinning(point);
-                // The process's use includes starting the two threads: a few µs in a run of
-                // the target time.
-                Ok(repeated(target, reps, 64, 1 << 24, |rounds| {
-                    let (wall, used) = with_usage(|| rendezvous::<S>(rounds, &pinning));
-                    (wall, used)
-                }))
-            }),
-        });
+        jobs.push(Job::new("rendezvous", contender, point, move || {
+            let pinning = pinning(point);
+            // The process's use includes starting the two threads: a few µs in a run of
+            // the target time.
+            Ok(repeated(target, reps, 64, 1 << 24, |rounds| {
+                with_usage(|| rendezvous::<S>(rounds, &pinning))
+            }))
+        }));
     }
 }
 
@@ -436,29 +436,24 @@ impl CountDown for peers::MutexLatch {
 /// `n` threads count down and wait on a fresh latch each round; a unit is one round.
 fn latch_job<L: CountDown + 'static>(contender: &'static str, point: Point, plan: &Plan) -> Job {
     let (target, reps) = (plan.target, plan.reps);
-    Job {
-        case: "count-down".into(),
-        contender,
-        point,
-        run: Box::new(move || {
-            let pinning = pinning(point);
-            let n = point.threads;
-            // At most 2^17 latches made ahead of a run: enough for the target time at any
-            // thread count, small enough to allocate.
-            Ok(repeated(target, reps, 16, 1 << 17, |rounds| {
-                let latches: Vec<L> = (0..rounds).map(|_| L::new(n as u32)).collect();
-                // The process's use includes starting the threads: a few µs each, in a run
-                // of the target time.
-                with_usage(|| {
-                    run_on_threads(n, &pinning, |_| {
-                        for latch in &latches {
-                            latch.arrive_and_wait();
-                        }
-                    })
+    Job::new("count-down", contender, point, move || {
+        let pinning = pinning(point);
+        let n = point.threads;
+        // At most 2^17 latches made ahead of a run: enough for the target time at any
+        // thread count, small enough to allocate.
+        Ok(repeated(target, reps, 16, 1 << 17, |rounds| {
+            let latches: Vec<L> = (0..rounds).map(|_| L::new(n as u32)).collect();
+            // The process's use includes starting the threads: a few µs each, in a run
+            // of the target time.
+            with_usage(|| {
+                run_on_threads(n, &pinning, |_| {
+                    for latch in &latches {
+                        latch.arrive_and_wait();
+                    }
                 })
-            }))
-        }),
-    }
+            })
+        }))
+    })
 }
 
 fn latch(plan: &Plan) -> Lineup {

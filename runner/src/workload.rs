@@ -28,11 +28,11 @@ pub fn lineup(plan: &Plan) -> Lineup {
             }
             for sync in Sync::ALL {
                 let (target, reps) = (plan.target, plan.reps);
-                jobs.push(Job {
-                    case: format!("jacobi-{plate}"),
-                    contender: sync.name(),
+                jobs.push(Job::new(
+                    format!("jacobi-{plate}"),
+                    sync.name(),
                     point,
-                    run: Box::new(move || {
+                    move || {
                         let pinning = pinning(point);
                         let threads = point.threads;
                         // Each run starts on a fresh thread: thread 0 is the caller's, and
@@ -58,8 +58,8 @@ pub fn lineup(plan: &Plan) -> Lineup {
                             let run = run(sweeps as usize);
                             (run.per_sweep * sweeps as u32, run.used)
                         }))
-                    }),
-                });
+                    },
+                ));
             }
         }
     }
