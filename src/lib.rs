@@ -44,14 +44,11 @@
 //!
 //! # Platforms
 //!
-//! Every wait sleeps on the OS futex or its equivalent: on Linux and Android through atomic-wait
-//! and rustix, on Windows through atomic-wait and wait_on_address (`WaitOnAddress`), on macOS
-//! and iOS through wait_on_address (`os_sync_wait_on_address` from macOS 14.4 and iOS 17.4, a
-//! table of condition variables before), on FreeBSD through atomic-wait (`_umtx_op`). Timed
-//! waits (`try_acquire_for`, `wait_timeout`, ...) sleep with a timeout on all of these but
-//! FreeBSD, where they poll the word with sleeps that back off from 50 µs to 1 ms, so they can
-//! oversleep by up to a millisecond. The primitives keep state in 64-bit atomics: on a target
-//! without them the crate does not compile, and says why.
+//! Every wait sleeps on the operating system's futex or its equivalent (Linux, Android, Windows,
+//! macOS, iOS, FreeBSD); timed waits sleep with a timeout everywhere but FreeBSD, where they
+//! poll and can oversleep by up to a millisecond. The README's "Platforms" table says which call
+//! serves which platform. The primitives keep state in 64-bit atomics: on a target without them
+//! the crate does not compile, and says why.
 //!
 //! # Notes
 //!

@@ -3,11 +3,8 @@
 //! | file | what it holds |
 //! |---|---|
 //! | `mod.rs` | [`Futex`] and the sleep protocol below |
-//! | `os.rs` | the operating system's futex, and which crate serves which platform |
-//! | `linux.rs` | Linux and Android: the timed wait and the wake of `n` (rustix) |
-//! | `windows.rs` | Windows: the timed wait (wait_on_address) |
-//! | `apple.rs` | Apple targets: every wait and wake (wait_on_address) |
-//! | `poll.rs` | FreeBSD and the rest: the timed wait by polling with a back-off |
+//! | `os.rs` | the operating system's futex: the contract every platform file meets, and the selector |
+//! | `linux.rs`, `windows.rs`, `apple.rs`, `poll.rs` | one platform family each (README, "Platforms") |
 //! | `loom.rs` | the loom model of the futex, used under `--cfg loom` |
 //!
 //! # The sleep protocol
@@ -26,13 +23,15 @@ use crate::primitive::{const_fn_unless_loom, AtomicU32, Ordering};
 use core::ops::Deref;
 use std::time::Instant;
 
-#[cfg(not(loom))]
-#[path = "os.rs"]
-mod backend;
-
-#[cfg(loom)]
-#[path = "loom.rs"]
-mod backend;
+cfg_if::cfg_if! {
+    if #[cfg(loom)] {
+        #[path = "loom.rs"]
+        mod backend;
+    } else {
+        #[path = "os.rs"]
+        mod backend;
+    }
+}
 
 /// Bit 31 of a futex word: a thread may be asleep on this word (or about to sleep on it).
 ///

@@ -1,39 +1,49 @@
-//! The operating system's futex, one file per platform family:
-//!
-//! | file | platforms | untimed waits, wakes of one or all | timed wait | wake of `n` |
-//! |---|---|---|---|---|
-//! | `linux.rs` | Linux, Android | atomic-wait | rustix's futex | rustix's futex |
-//! | `windows.rs` | Windows | atomic-wait (`WaitOnAddress`) | wait_on_address (`WaitOnAddress`) | `n` wakes of one |
-//! | `apple.rs` | macOS, iOS, watchOS, tvOS, visionOS | wait_on_address | wait_on_address | `n` wakes of one |
-//! | `poll.rs` | FreeBSD and the rest | atomic-wait | polling | `n` wakes of one |
-//!
-//! A word's sleepers and its wakers must use the same kernel mechanism. On Apple targets
-//! atomic-wait goes through libc++'s wait table, which `os_sync_wait_on_address` sleepers do not
-//! share, so there every wait and wake goes through wait_on_address. docs/design.md says why
-//! FreeBSD polls.
+//! The operating system's futex: the contract every platform file meets, the selector that picks
+//! one, and the kernel-side [`Queue`] the crate's [`Futex`](super::Futex) uses. Which call serves
+//! which platform is in one place, the README's "Platforms" table.
 
 use super::Woken;
 use crate::primitive::AtomicU32;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
-#[cfg_attr(any(target_os = "linux", target_os = "android"), path = "linux.rs")]
-#[cfg_attr(windows, path = "windows.rs")]
-#[cfg_attr(target_vendor = "apple", path = "apple.rs")]
-#[cfg_attr(
-    not(any(
-        target_os = "linux",
-        target_os = "android",
-        windows,
-        target_vendor = "apple"
-    )),
-    path = "poll.rs"
-)]
-mod platform;
+/// What a platform file provides: its `Os` implements this, and nothing outside this file knows
+/// which `Os` it got. Every wait may return spuriously, and none says why it returned: the
+/// caller looks at the word (and the clock) again.
+trait Platform {
+    /// Sleeps while `word` holds `expected`, until woken.
+    fn wait(word: &AtomicU32, expected: u32);
+    /// Sleeps while `word` holds `expected`, for at most about `timeout`.
+    fn wait_for(word: &AtomicU32, expected: u32, timeout: Duration);
+    /// Wakes one thread asleep on `word`, if any.
+    fn wake_one(word: &AtomicU32);
+    /// Wakes up to `n` threads asleep on `word`: `n` wakes of one, unless the platform has a
+    /// call that takes a count.
+    fn wake_many(word: &AtomicU32, n: u32) {
+        for _ in 0..n {
+            Self::wake_one(word);
+        }
+    }
+    /// Wakes every thread asleep on `word`.
+    fn wake_all(word: &AtomicU32);
+}
 
-#[cfg(not(target_vendor = "apple"))]
-use atomic_wait::{wait, wake_all, wake_one};
-#[cfg(target_vendor = "apple")]
-use platform::{wait, wake_all, wake_one};
+cfg_if::cfg_if! {
+    if #[cfg(any(target_os = "linux", target_os = "android"))] {
+        #[path = "linux.rs"]
+        mod platform;
+    } else if #[cfg(windows)] {
+        #[path = "windows.rs"]
+        mod platform;
+    } else if #[cfg(target_vendor = "apple")] {
+        #[path = "apple.rs"]
+        mod platform;
+    } else {
+        #[path = "poll.rs"]
+        mod platform;
+    }
+}
+
+use platform::Os;
 
 /// The kernel keeps the queue of sleepers; there is nothing to keep here.
 pub(super) struct Queue;
@@ -45,7 +55,7 @@ impl Queue {
 
     #[inline]
     pub(super) fn wait(&self, word: &AtomicU32, expected: u32) {
-        wait(word, expected);
+        Os::wait(word, expected);
     }
 
     /// Sleeps while `word` holds `expected`, until woken or `deadline`. Reports a timeout only
@@ -54,7 +64,7 @@ impl Queue {
         let Some(remaining) = deadline.checked_duration_since(Instant::now()) else {
             return Woken::TimedOut;
         };
-        platform::wait_for(word, expected, remaining);
+        Os::wait_for(word, expected, remaining);
         if Instant::now() >= deadline {
             Woken::TimedOut
         } else {
@@ -64,15 +74,15 @@ impl Queue {
 
     #[cold]
     pub(super) fn wake_all(&self, word: &AtomicU32) {
-        wake_all(word);
+        Os::wake_all(word);
     }
 
     #[cold]
     pub(super) fn wake(&self, word: &AtomicU32, n: u32) {
         match n {
             0 => {}
-            1 => wake_one(word),
-            n => platform::wake(word, n),
+            1 => Os::wake_one(word),
+            n => Os::wake_many(word, n),
         }
     }
 }
