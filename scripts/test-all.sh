@@ -22,10 +22,10 @@ step "tests and doctests"
 cargo test --workspace
 step "the barrier past its state words' limits (2^27 episodes, 2^20 refusals; release build)"
 cargo test --release --test limits -- --ignored --test-threads=1
-step "loom models"
-loom cargo test --release -p loom-tests
-step "the loom models catch broken variants (loom-tests/mutants.py)"
-python3 loom-tests/mutants.py --first-kill
+step "loom models (beside each primitive, in src/*/loom_tests.rs)"
+loom cargo test --release -p syncpoint --lib
+step "the loom models catch broken variants (scripts/mutants.py)"
+python3 scripts/mutants.py --first-kill
 step "benches build"
 cargo bench --workspace --no-run
 step "smoke: the benchmark runner, every mode in --quick on 1 and 2 cores (and once unpinned), the examples"

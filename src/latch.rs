@@ -10,6 +10,9 @@
 //! Counting down keeps `SLEEPERS`, except the count-down that reaches zero: it stores a plain zero
 //! and wakes every sleeper if the bit was set. Zero is final.
 
+#[cfg(all(loom, test))]
+mod loom_tests;
+
 use crate::futex::{Futex, SLEEPERS};
 use crate::primitive::{const_fn_unless_loom, Ordering};
 use crate::wait::{deadline_after, wait, WaitPolicy};
@@ -163,29 +166,24 @@ impl Latch {
         if n == 0 {
             return;
         }
-        let mut state = self.state.load(Ordering::Relaxed);
-        while state & COUNT != 0 {
-            let count = (state & COUNT).saturating_sub(n);
-            // The count-down that opens the latch clears SLEEPERS and wakes; the others keep it.
-            let new = if count == 0 {
-                0
-            } else {
-                count | (state & SLEEPERS)
-            };
-            // Release: every count-down heads a release sequence that the later count-downs
-            // (read-modify-writes) continue, so a waiter's Acquire load of zero in `try_wait`
-            // and `wait_slow` synchronizes with all of them and sees what each counter wrote.
-            match self
-                .state
-                .compare_exchange_weak(state, new, Ordering::Release, Ordering::Relaxed)
-            {
-                Ok(previous) => {
-                    if count == 0 {
-                        self.state.wake_all_if_sleepers(previous);
-                    }
-                    return;
-                }
-                Err(actual) => state = actual,
+        // Release: every count-down heads a release sequence that the later count-downs
+        // (read-modify-writes) continue, so a waiter's Acquire load of zero in `try_wait` and
+        // `wait_slow` synchronizes with all of them and sees what each counter wrote.
+        let counted = self
+            .state
+            .try_update(Ordering::Release, Ordering::Relaxed, |state| {
+                let left = (state & COUNT).saturating_sub(n);
+                // Zero is final: a count-down at zero changes nothing. The count-down that opens
+                // the latch clears SLEEPERS and wakes; the others keep it.
+                (state & COUNT != 0).then_some(if left == 0 {
+                    0
+                } else {
+                    left | (state & SLEEPERS)
+                })
+            });
+        if let Ok(previous) = counted {
+            if previous & COUNT <= n {
+                self.state.wake_all_if_sleepers(previous);
             }
         }
     }

@@ -68,9 +68,12 @@ mod barrier;
 pub mod classic;
 mod futex;
 mod latch;
+#[cfg(all(loom, test))]
+mod loom_models;
 mod primitive;
 mod semaphore;
 mod wait;
+mod word;
 
 pub use barrier::{Arrival, Barrier, BarrierWaitError, BarrierWaitResult, PanicGuard};
 pub use latch::Latch;

@@ -1,8 +1,8 @@
 //! The atomics shim: std's atomics, or loom's under `--cfg loom`, picked in this one place.
 //!
 //! Like tokio's `src/loom/` and crossbeam-utils' `primitive` module. The primitives take their
-//! atomic types, fences and `Ordering` from here and from nowhere else, so the loom models in
-//! `loom-tests/` check the very code that ships.
+//! atomic types, fences and `Ordering` from here and from nowhere else, so the loom models (each
+//! primitive's `loom_tests.rs`) check the very code that ships.
 
 #[cfg(not(loom))]
 pub(crate) use core::sync::atomic::{fence, AtomicU32, AtomicU64, Ordering};

@@ -1,14 +1,16 @@
 //! The split-phase arrival: arrive now, wait later.
 
 use super::broken::broken;
-use super::episode::Member;
+use super::episode::{Member, NoCompletion, RawBarrier};
+use super::outcome::{BarrierWaitError, BarrierWaitResult};
 use super::state::Episode;
-use super::{Barrier, BarrierWaitError, BarrierWaitResult, NoCompletion};
 use crate::wait::deadline_after;
 use std::fmt;
+use std::marker::PhantomData;
 use std::time::{Duration, Instant};
 
-/// An arrival at a [`Barrier`], made by [`Barrier::arrive`], to be waited for later.
+/// An arrival at a [`Barrier`](crate::Barrier), made by [`Barrier::arrive`](crate::Barrier::arrive),
+/// to be waited for later.
 ///
 /// Dropping it without waiting is allowed: the arrival still counts. It holds its episode's full
 /// number, so however many episodes pass before it is asked, its answer is the same: once
@@ -26,34 +28,38 @@ use std::time::{Duration, Instant};
 /// ```
 #[must_use = "an arrival is waited for with `Arrival::wait`"]
 pub struct Arrival<'a, F = NoCompletion> {
-    barrier: &'a Barrier<F>,
+    barrier: &'a RawBarrier,
     /// `None` for the leader, whose arrival completed and released the episode.
     member: Option<Member>,
     episode: Episode,
+    /// The barrier's completion type, which the arrival borrows the barrier with.
+    completion: PhantomData<&'a F>,
 }
 
 impl<'a, F> Arrival<'a, F> {
     /// The arrival of the thread that led `episode`: complete from the start.
-    pub(super) fn leader(barrier: &'a Barrier<F>, episode: Episode) -> Self {
+    pub(super) fn leader(barrier: &'a RawBarrier, episode: Episode) -> Self {
         Arrival {
             barrier,
             member: None,
             episode,
+            completion: PhantomData,
         }
     }
 
     /// An arrival that waits for its episode's release; `open` is the open episode, read just
     /// after the arrival.
-    pub(super) fn waiter(barrier: &'a Barrier<F>, mut member: Member, open: Episode) -> Self {
+    pub(super) fn waiter(barrier: &'a RawBarrier, mut member: Member, open: Episode) -> Self {
         let episode = member.episode(open);
         Arrival {
             barrier,
             member: Some(member),
             episode,
+            completion: PhantomData,
         }
     }
 
-    /// Blocks until this arrival's episode is complete, as [`Barrier::wait`] does.
+    /// Blocks until this arrival's episode is complete, as [`Barrier::wait`](crate::Barrier::wait) does.
     ///
     /// # Panics
     ///
@@ -76,16 +82,16 @@ impl<'a, F> Arrival<'a, F> {
     #[track_caller]
     pub fn wait(self) -> BarrierWaitResult {
         match self.member {
-            None => BarrierWaitResult { is_leader: true },
+            None => BarrierWaitResult::LEADER,
             Some(mut member) => match self.barrier.wait_release(&mut member, None) {
-                Ok(()) => BarrierWaitResult { is_leader: false },
+                Ok(()) => BarrierWaitResult::FOLLOWER,
                 Err(_) => broken("Arrival::wait"),
             },
         }
     }
 
     /// Waits at most `timeout` for this arrival's episode to complete, with the rule of
-    /// [`Barrier::wait_timeout`]: if it is not complete in time, the arrival is withdrawn and the
+    /// [`Barrier::wait_timeout`](crate::Barrier::wait_timeout): if it is not complete in time, the arrival is withdrawn and the
     /// others keep waiting for a full set; if it completed (also while the timeout expired), the
     /// result is `Ok`. Never both.
     ///
@@ -140,7 +146,7 @@ impl<'a, F> Arrival<'a, F> {
         deadline: Option<Instant>,
     ) -> Result<BarrierWaitResult, BarrierWaitError> {
         match self.member {
-            None => Ok(BarrierWaitResult { is_leader: true }),
+            None => Ok(BarrierWaitResult::LEADER),
             Some(member) => self.barrier.finish_timed_wait(member, deadline),
         }
     }

@@ -1,12 +1,12 @@
 //! Breaking a barrier: the [`PanicGuard`], and the panics of a broken or abandoned barrier.
 
-use super::episode::Refused;
+use super::episode::{NoCompletion, RawBarrier, Refused};
 use super::state::{Arrivals, Released};
-use super::{Barrier, NoCompletion};
 use crate::primitive::Ordering;
 use std::fmt;
+use std::marker::PhantomData;
 
-impl<F> Barrier<F> {
+impl RawBarrier {
     /// Breaks the barrier: later arrivals see it in the arrival word, waiters in the release
     /// word, and sleepers are woken to see it. `failed`: the completion of the episode being led
     /// panicked, so that episode will not be released either.
@@ -14,11 +14,10 @@ impl<F> Barrier<F> {
     pub(super) fn set_broken(&self, failed: bool) {
         // Relaxed: the flag publishes no data. Set here first, so every arrival after it is
         // refused; the value it replaces says whether the open episode had all its arrivals.
-        let before = Arrivals::from_bits(
-            self.arrive
-                .word
-                .fetch_or(Arrivals::BROKEN, Ordering::Relaxed),
-        );
+        let before = self
+            .arrive
+            .word
+            .fetch_or(Arrivals::BROKEN, Ordering::Relaxed);
         let doomed = failed || (!before.is_broken() && !before.is_full());
         let flags = Released::BROKEN | if doomed { Released::DOOMED } else { 0 };
         // Release: pairs with the wait loop's Acquire load of this word, so that a waiter that
@@ -53,7 +52,8 @@ pub(super) fn refused(caller: &str, refusal: Refused) -> ! {
     }
 }
 
-/// Breaks its [`Barrier`] if dropped while its thread panics: made by [`Barrier::panic_guard`].
+/// Breaks its [`Barrier`](crate::Barrier) if dropped while its thread panics: made by
+/// [`Barrier::panic_guard`](crate::Barrier::panic_guard).
 ///
 /// # Examples
 ///
@@ -69,12 +69,17 @@ pub(super) fn refused(caller: &str, refusal: Refused) -> ! {
 /// ```
 #[must_use = "the guard breaks the barrier only if it is held while the thread panics"]
 pub struct PanicGuard<'a, F = NoCompletion> {
-    barrier: &'a Barrier<F>,
+    barrier: &'a RawBarrier,
+    /// The barrier's completion type, which the guard borrows the barrier with.
+    completion: PhantomData<&'a F>,
 }
 
 impl<'a, F> PanicGuard<'a, F> {
-    pub(super) fn new(barrier: &'a Barrier<F>) -> Self {
-        PanicGuard { barrier }
+    pub(super) fn new(barrier: &'a RawBarrier) -> Self {
+        PanicGuard {
+            barrier,
+            completion: PhantomData,
+        }
     }
 }
 

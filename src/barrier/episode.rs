@@ -1,14 +1,51 @@
-//! The episode protocol: counting an arrival, leading (completion, reset, release), dropping a
-//! participant, waiting for a release, withdrawing a timed-out arrival, and taking back a refused
-//! one (docs/design.md, "Barrier").
+//! The episode protocol, on [`RawBarrier`] (the two lines, without the completion's type):
+//! counting an arrival, leading (completion, reset, release), dropping a participant, waiting for
+//! a release, withdrawing a timed-out arrival, and taking back a refused one (docs/design.md,
+//! "Barrier").
 
+use super::outcome::{BarrierWaitError, BarrierWaitResult};
 use super::state::{Arrivals, Episode, Released};
-use super::{Barrier, BarrierWaitError, BarrierWaitResult};
 use crate::futex::Futex;
-use crate::primitive::{fence, thread_local, Ordering};
-use crate::wait::{wait, TimedOut, Waiter};
+use crate::primitive::{const_fn_unless_loom, fence, thread_local, AtomicU64, Ordering};
+use crate::wait::{wait, TimedOut, WaitPolicy, Waiter};
+use crate::word::Word;
+use crossbeam_utils::CachePadded;
 use std::cell::RefCell;
 use std::time::Instant;
+
+/// The completion of a barrier made by `Barrier::new`: there is none.
+pub(super) type NoCompletion = fn();
+
+/// The barrier's shared state, apart from its completion: two words on two cache lines, and how
+/// its threads wait. `Barrier<F>` is this and an `Option<F>`.
+pub(super) struct RawBarrier {
+    /// The arrival line: the arrival word, on a cache line of its own.
+    pub(super) arrive: CachePadded<ArriveLine>,
+    /// The release line, on a cache line of its own so that waiters spinning on it are not
+    /// disturbed by every arrival.
+    pub(super) release: CachePadded<ReleaseLine>,
+    /// Read only by waiters, after they found they must wait.
+    pub(super) policy: WaitPolicy,
+}
+
+/// What arriving threads write: the arrival word, and the full number of the episode it counts.
+pub(super) struct ArriveLine {
+    /// The arrival word.
+    pub(super) word: Word<Arrivals>,
+    /// The episode being counted, in full, as the last leader to reset left it: each leader
+    /// stores the number of the episode its reset opens, just before the reset. Only leaders
+    /// read it, after their Acquire fence, to recover their episode's number.
+    pub(super) episode: AtomicU64,
+}
+
+/// What waiting threads read: the word they sleep on, and the full number of the open episode.
+pub(super) struct ReleaseLine {
+    /// The release word (`state::Released`).
+    pub(super) word: Futex,
+    /// The open episode, in full: every earlier one has been released. Only leaders write it,
+    /// one at a time, in episode order.
+    pub(super) episode: AtomicU64,
+}
 
 /// A counted arrival that waits for its episode's release.
 #[derive(Clone, Copy, Debug)]
@@ -68,14 +105,14 @@ pub(super) enum Refused {
 /// word cannot: on the first look, and before each sleep. That guards against bits that came
 /// round: a member that did not run for 2^26 episodes or more may read its episode as open or
 /// behind, and must not sleep through a release that has already happened.
-struct Awaiting<'a, F> {
-    barrier: &'a Barrier<F>,
+struct Awaiting<'a> {
+    barrier: &'a RawBarrier,
     member: &'a mut Member,
     /// Read the open episode on the next look, whatever the word shows.
     confirm: bool,
 }
 
-impl<F> Waiter for Awaiting<'_, F> {
+impl Waiter for Awaiting<'_> {
     type Output = Result<(), BarrierWaitError>;
 
     fn ready(&mut self, observed: u32) -> Option<Self::Output> {
@@ -129,18 +166,18 @@ thread_local! {
 
 /// Marks the thread as running `barrier`'s completion while it lives, and breaks the barrier if
 /// the completion unwinds (its episode then failed: it will not be released).
-struct Completing<'a, F> {
-    barrier: &'a Barrier<F>,
+struct Completing<'a> {
+    barrier: &'a RawBarrier,
 }
 
-impl<'a, F> Completing<'a, F> {
-    fn enter(barrier: &'a Barrier<F>) -> Self {
+impl<'a> Completing<'a> {
+    fn enter(barrier: &'a RawBarrier) -> Self {
         COMPLETING.with(|completing| completing.borrow_mut().push(barrier.address()));
         Completing { barrier }
     }
 }
 
-impl<F> Drop for Completing<'_, F> {
+impl Drop for Completing<'_> {
     fn drop(&mut self) {
         COMPLETING.with(|completing| completing.borrow_mut().pop());
         if std::thread::panicking() {
@@ -149,7 +186,25 @@ impl<F> Drop for Completing<'_, F> {
     }
 }
 
-impl<F: Fn()> Barrier<F> {
+impl RawBarrier {
+    const_fn_unless_loom! {
+        /// The state of a new barrier of `participants` (at least 1), whose first episode is
+        /// `episode`.
+        pub(super) fn new(participants: u32, episode: Episode) -> RawBarrier {
+            RawBarrier {
+                arrive: CachePadded::new(ArriveLine {
+                    word: Word::from_bits(Arrivals::new(participants, episode).bits()),
+                    episode: AtomicU64::new(episode.number()),
+                }),
+                release: CachePadded::new(ReleaseLine {
+                    word: Futex::new(Released::open(episode).bits()),
+                    episode: AtomicU64::new(episode.number()),
+                }),
+                policy: WaitPolicy::Adaptive,
+            }
+        }
+    }
+
     /// Counts one arrival. An arrival into a full episode (only possible with more threads than
     /// participants) is erased by that episode's reset: it waits, until `deadline` at the latest,
     /// for that episode's release and arrives again.
@@ -160,11 +215,10 @@ impl<F: Fn()> Barrier<F> {
             // Acquire fence in `lead` synchronizes with every arrival of its episode (every write
             // to the arrival word is a read-modify-write, so each arrival heads a release
             // sequence that the leader's own read-modify-write reads).
-            let before = Arrivals::from_bits(
-                self.arrive
-                    .word
-                    .fetch_add(Arrivals::ONE_ARRIVAL, Ordering::Release),
-            );
+            let before = self
+                .arrive
+                .word
+                .fetch_add(Arrivals::ONE_ARRIVAL, Ordering::Release);
             let arrival = before.arrived();
             if before.is_broken() {
                 self.take_back(arrival);
@@ -218,11 +272,15 @@ impl<F: Fn()> Barrier<F> {
     /// The leader's work, given the arrival word as its own arrival or drop left it: take in the
     /// episode's writes, run the completion, reset the arrival word, then release the episode.
     #[inline]
-    pub(super) fn lead(&self, arrival: Arrivals) -> BarrierWaitResult {
+    pub(super) fn lead<F: Fn()>(
+        &self,
+        arrival: Arrivals,
+        completion: Option<&F>,
+    ) -> BarrierWaitResult {
         // Acquire: pairs with the Release read-modify-write of every arrival of this episode, and
         // with the previous leader's Release reset, which the first arrival of this episode read.
         fence(Ordering::Acquire);
-        if let Some(completion) = &self.completion {
+        if let Some(completion) = completion {
             let _completing = Completing::enter(self);
             completion();
         }
@@ -237,73 +295,59 @@ impl<F: Fn()> Barrier<F> {
         self.arrive
             .episode
             .store(episode.next().number(), Ordering::Relaxed);
-        let mut current = arrival;
-        loop {
-            debug_assert_eq!(
-                current.episode(),
-                arrival.episode(),
-                "reset by another thread"
-            );
-            // Release: the next leader's Acquire fence pairs with this (through the next
-            // episode's arrivals, which read it), so consecutive completions do not race, and it
-            // reads the number stored above. Nothing else is published here: the waiters
-            // synchronize with the release line.
-            match self.arrive.word.compare_exchange_weak(
-                current.bits(),
-                current.reset().bits(),
-                Ordering::Release,
-                Ordering::Relaxed,
-            ) {
-                Ok(_) => break,
-                // A later arrival into the full episode (to be erased), a drop, a break, or a
-                // refused arrival taken back.
-                Err(actual) => current = Arrivals::from_bits(actual),
-            }
-        }
+        // Release: the next leader's Acquire fence pairs with this (through the next episode's
+        // arrivals, which read it), so consecutive completions do not race, and it reads the
+        // number stored above. Nothing else is published here: the waiters synchronize with the
+        // release line. It starts from the word as this thread's arrival left it (the line is
+        // still this thread's), and retries when a later arrival into the full episode (to be
+        // erased), a drop, a break or a refused arrival taken back changed it.
+        self.arrive
+            .word
+            .update_from(arrival, Ordering::Release, Ordering::Relaxed, |current| {
+                debug_assert_eq!(
+                    current.episode(),
+                    arrival.episode(),
+                    "reset by another thread"
+                );
+                current.reset()
+            });
         self.release(episode);
-        BarrierWaitResult { is_leader: true }
+        BarrierWaitResult::LEADER
     }
 
     /// Lowers the participant count by one, as an arrival in this episode (see
-    /// [`Barrier::arrive_and_drop`]); leads the episode if that completes it. Does nothing on a
+    /// `Barrier::arrive_and_drop`); leads the episode if that completes it. Does nothing on a
     /// broken barrier.
-    pub(super) fn drop_participant(&self) -> Result<BarrierWaitResult, Refused> {
-        let mut current = Arrivals::from_bits(self.arrive.word.load(Ordering::Relaxed));
-        loop {
-            if current.is_broken() {
-                return Ok(BarrierWaitResult { is_leader: false });
+    pub(super) fn drop_participant<F: Fn()>(
+        &self,
+        completion: Option<&F>,
+    ) -> Result<BarrierWaitResult, Refused> {
+        // Release: counts as an arrival, so this thread's writes travel to the leader as an
+        // arrival's do (see `arrive_in`); the Acquire fence in `lead` pairs with it. A completion
+        // runs while its episode is full: a drop from it is refused.
+        let dropped =
+            self.arrive
+                .word
+                .try_update(Ordering::Release, Ordering::Relaxed, |current| {
+                    let refused = current.is_broken()
+                        || current.participants() == 0
+                        || (current.is_full() && self.is_completing());
+                    (!refused).then(|| current.dropped())
+                });
+        match dropped {
+            // The others have all arrived: this drop completes the episode. (A drop into a full
+            // episode, from a thread beyond the participant count, belongs to the next one,
+            // whose count starts after the reset and cannot be complete yet.)
+            Ok(before) if before.count() + 1 == before.participants() => {
+                Ok(self.lead(before.dropped(), completion))
             }
-            if current.participants() == 0 {
-                return Err(Refused::NoParticipants);
-            }
-            // A completion runs while its episode is full.
-            if current.is_full() && self.is_completing() {
-                return Err(Refused::FromCompletion);
-            }
-            // Release: counts as an arrival, so this thread's writes travel to the leader as an
-            // arrival's do (see `arrive_in`); the Acquire fence in `lead` pairs with it.
-            match self.arrive.word.compare_exchange_weak(
-                current.bits(),
-                current.dropped().bits(),
-                Ordering::Release,
-                Ordering::Relaxed,
-            ) {
-                Ok(_) => {
-                    // The others have all arrived: this drop completes the episode. (A drop into
-                    // a full episode, from a thread beyond the participant count, belongs to the
-                    // next one, whose count starts after the reset and cannot be complete yet.)
-                    if current.count() + 1 == current.participants() {
-                        return Ok(self.lead(current.dropped()));
-                    }
-                    return Ok(BarrierWaitResult { is_leader: false });
-                }
-                Err(actual) => current = Arrivals::from_bits(actual),
-            }
+            Ok(_) => Ok(BarrierWaitResult::FOLLOWER),
+            Err(current) if current.is_broken() => Ok(BarrierWaitResult::FOLLOWER),
+            Err(current) if current.participants() == 0 => Err(Refused::NoParticipants),
+            Err(_) => Err(Refused::FromCompletion),
         }
     }
-}
 
-impl<F> Barrier<F> {
     /// A waiter whose deadline passed: returns `Ok` if its episode completed with it (before or
     /// at the deadline), or else takes its arrival back and returns `TimedOut`. Never both.
     pub(super) fn finish_timed_wait(
@@ -312,7 +356,7 @@ impl<F> Barrier<F> {
         deadline: Option<Instant>,
     ) -> Result<BarrierWaitResult, BarrierWaitError> {
         match self.wait_release(&mut member, deadline) {
-            Ok(()) => Ok(BarrierWaitResult { is_leader: false }),
+            Ok(()) => Ok(BarrierWaitResult::FOLLOWER),
             Err(BarrierWaitError::TimedOut) => self.withdraw(member),
             Err(broken) => Err(broken),
         }
@@ -323,35 +367,28 @@ impl<F> Barrier<F> {
     #[cold]
     fn withdraw(&self, mut member: Member) -> Result<BarrierWaitResult, BarrierWaitError> {
         let episode = member.known_episode();
-        let mut current = Arrivals::from_bits(self.arrive.word.load(Ordering::Relaxed));
-        loop {
-            // Completion first: an episode released is passed, even if the barrier broke since.
-            // Not yet released, the arrival word counts this episode or one of the few after it
-            // (one per leader still to release), so its bits name this episode unambiguously.
-            if self.is_released(episode) {
-                return Ok(BarrierWaitResult { is_leader: false });
-            }
-            if current.episode() != episode.bits() || current.is_full() {
-                // Reset, or full and being led: this arrival is part of it.
-                return self
-                    .wait_release(&mut member, None)
-                    .map(|()| BarrierWaitResult { is_leader: false });
-            }
-            if current.is_broken() {
-                return Err(BarrierWaitError::Broken);
-            }
-            // Relaxed: a withdrawn arrival publishes nothing and learns nothing. The
-            // modification order of the arrival word decides the race with the last arrival:
-            // this succeeds only before it, so the episode then needs one more arrival.
-            match self.arrive.word.compare_exchange_weak(
-                current.bits(),
-                current.withdrawn().bits(),
-                Ordering::Relaxed,
-                Ordering::Relaxed,
-            ) {
-                Ok(_) => return Err(BarrierWaitError::TimedOut),
-                Err(actual) => current = Arrivals::from_bits(actual),
-            }
+        // Relaxed: a withdrawn arrival publishes nothing and learns nothing. The modification
+        // order of the arrival word decides the race with the last arrival: this succeeds only
+        // before it, so the episode then needs one more arrival.
+        let withdrawn =
+            self.arrive
+                .word
+                .try_update(Ordering::Relaxed, Ordering::Relaxed, |current| {
+                    // Completion first: an episode released is passed, even if the barrier broke
+                    // since. Not yet released, the arrival word counts this episode or one of the
+                    // few after it (one per leader still to release), so its bits name this episode
+                    // unambiguously; reset, or full and being led, this arrival is part of it.
+                    let counting = current.episode() == episode.bits() && !current.is_full();
+                    (counting && !current.is_broken() && !self.is_released(episode))
+                        .then(|| current.withdrawn())
+                });
+        match withdrawn {
+            Ok(_) => Err(BarrierWaitError::TimedOut),
+            Err(_) if self.is_released(episode) => Ok(BarrierWaitResult::FOLLOWER),
+            Err(current) if current.episode() != episode.bits() || current.is_full() => self
+                .wait_release(&mut member, None)
+                .map(|()| BarrierWaitResult::FOLLOWER),
+            Err(_) => Err(BarrierWaitError::Broken),
         }
     }
 
@@ -359,42 +396,41 @@ impl<F> Barrier<F> {
     /// episode bits past it, advances the open episode, and wakes the sleepers.
     #[inline]
     fn release(&self, episode: Episode) {
-        let mut current = Released::open(episode);
-        loop {
+        let mut current = Released::open(episode).bits();
+        let previous = loop {
             // Release: pairs with the wait loop's Acquire load of this word, publishing this
             // episode's writes (gathered by the Acquire fence in `lead`) and the completion's to
-            // every waiter that sees the new bits. Expecting this episode's bits, it succeeds
-            // only once the previous episode is released, so leaders flip the bits in order.
-            // The new value keeps BROKEN and DOOMED and drops SLEEPERS: every sleeper is woken
-            // below.
-            match self.release.word.compare_exchange(
-                current.bits(),
-                current.opening(episode.next()).bits(),
+            // every waiter that sees the new bits. Expecting this episode's bits (a guess, so the
+            // line is taken once), it succeeds only once the previous episode is released, so
+            // leaders flip the bits in order; it retries when a waiter marked SLEEPERS or the
+            // barrier broke. The new value keeps BROKEN and DOOMED and drops SLEEPERS: every
+            // sleeper is woken below.
+            let flipped = self.release.word.try_update_from(
+                current,
                 Ordering::Release,
                 Ordering::Relaxed,
-            ) {
-                Ok(previous) => {
-                    // Release: pairs with the Acquire loads of the open episode (`has_released`),
-                    // as the exchange above does for the word. A plain store on the line this
-                    // thread just took: two leaders' stores can land out of order, leaving the
-                    // count an episode or two behind the word for a moment, which its readers
-                    // allow for (they consult the word too).
-                    self.release
-                        .episode
-                        .store(episode.next().number(), Ordering::Release);
-                    return self.release.word.wake_all_if_sleepers(previous);
-                }
-                Err(actual) => {
-                    current = Released::from_bits(actual);
-                    if current.episode() != episode.bits() {
-                        // The previous episode is not released yet.
-                        self.wait_for_previous(episode);
-                        current = Released::from_bits(self.release.word.load(Ordering::Relaxed));
-                    }
-                    // Otherwise a waiter marked SLEEPERS, or the barrier broke: try again.
+                |word| {
+                    let word = Released::from_bits(word);
+                    (word.episode() == episode.bits()).then(|| word.opening(episode.next()).bits())
+                },
+            );
+            match flipped {
+                Ok(previous) => break previous,
+                // The previous episode is not released yet.
+                Err(_) => {
+                    self.wait_for_previous(episode);
+                    current = self.release.word.load(Ordering::Relaxed);
                 }
             }
-        }
+        };
+        // Release: pairs with the Acquire loads of the open episode (`has_released`), as the
+        // exchange above does for the word. A plain store on the line this thread just took: two
+        // leaders' stores can land out of order, leaving the count an episode or two behind the
+        // word for a moment, which its readers allow for (they consult the word too).
+        self.release
+            .episode
+            .store(episode.next().number(), Ordering::Release);
+        self.release.word.wake_all_if_sleepers(previous);
     }
 
     /// The previous episode's leader has reset the arrival word but not yet released its episode
@@ -468,7 +504,7 @@ impl<F> Barrier<F> {
         // Relaxed: the Release flag-setting in `set_broken`, which the wait loop's Acquire load
         // of `observed` read, orders every reset made before the break before this load. The
         // release this promises is waited for through the release word.
-        let arrivals = Arrivals::from_bits(self.arrive.word.load(Ordering::Relaxed));
+        let arrivals = self.arrive.word.load(Ordering::Relaxed);
         arrivals.episode() != episode.bits() || !observed.is_doomed()
     }
 
@@ -478,24 +514,28 @@ impl<F> Barrier<F> {
         Episode::new(self.release.episode.load(order))
     }
 
+    /// The participant count of the open episode. Relaxed: a snapshot, which orders nothing.
+    pub(super) fn participants(&self) -> u32 {
+        self.arrive.word.load(Ordering::Relaxed).participants()
+    }
+
+    /// Whether the barrier is broken. Relaxed: the flag carries no data (see `set_broken`).
+    pub(super) fn is_broken(&self) -> bool {
+        Released::from_bits(self.release.word.load(Ordering::Relaxed)).is_broken()
+    }
+
     /// Takes a refused arrival back, leaving the arrival word as it was: one arrival fewer in the
     /// episode it was counted in, unless that episode has been reset since (the reset erased it).
     #[cold]
     fn take_back(&self, arrival: Arrivals) {
-        let mut current = Arrivals::from_bits(self.arrive.word.load(Ordering::Relaxed));
-        while current.episode() == arrival.episode() {
-            // Relaxed: a refused arrival publishes nothing and learns nothing; as a
-            // read-modify-write it keeps the other arrivals' release sequences intact.
-            match self.arrive.word.compare_exchange_weak(
-                current.bits(),
-                current.withdrawn().bits(),
-                Ordering::Relaxed,
-                Ordering::Relaxed,
-            ) {
-                Ok(_) => return,
-                Err(actual) => current = Arrivals::from_bits(actual),
-            }
-        }
+        // Relaxed: a refused arrival publishes nothing and learns nothing; as a
+        // read-modify-write it keeps the other arrivals' release sequences intact.
+        let _ = self
+            .arrive
+            .word
+            .try_update(Ordering::Relaxed, Ordering::Relaxed, |current| {
+                (current.episode() == arrival.episode()).then(|| current.withdrawn())
+            });
     }
 
     /// Whether this thread is running this barrier's completion.
@@ -510,7 +550,7 @@ impl<F> Barrier<F> {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
 
@@ -519,7 +559,7 @@ mod tests {
     /// sleeping it reads the open episode, and its next look passes.
     #[test]
     fn a_member_whose_bits_came_round_does_not_sleep_through_its_release() {
-        let barrier = Barrier::new(2);
+        let barrier = RawBarrier::new(2, Episode::FIRST);
         let mut member = Member {
             bits: 0,
             episode: Some(Episode::FIRST),

@@ -1,12 +1,15 @@
 //! A reusable, sense-reversing barrier: two words on two cache lines.
 //!
+//! The files, top to bottom; each imports only from those below it:
+//!
 //! | file | what it holds |
 //! |---|---|
-//! | `mod.rs` | the public [`Barrier`], its constructors and methods, the result and error types |
-//! | `state.rs` | the arrival and release words, every bit named |
-//! | `episode.rs` | the episode protocol: count, lead, release, withdraw, and the wait for a release |
+//! | `mod.rs` | the public [`Barrier`]: its constructors and methods |
 //! | `arrival.rs` | the split-phase [`Arrival`] |
-//! | `broken.rs` | breaking: the [`PanicGuard`] and the panics of a broken barrier |
+//! | `broken.rs` | breaking: the [`PanicGuard`], `set_broken`, the panics of a broken barrier |
+//! | `episode.rs` | `RawBarrier`, the two lines, and the episode protocol on them: count, lead, release, drop, withdraw, the wait for a release |
+//! | `outcome.rs` | what a wait returns: [`BarrierWaitResult`], [`BarrierWaitError`] |
+//! | `state.rs` | episode numbers, the arrival and release words, every bit named |
 //!
 //! An arrival is one `fetch_add` on the arrival word. The arrival that makes the count reach the
 //! participant count leads: it runs the completion, resets the count and advances the episode in
@@ -17,26 +20,24 @@
 mod arrival;
 mod broken;
 mod episode;
+#[cfg(all(loom, test))]
+mod loom_tests;
+mod outcome;
 mod state;
-#[cfg(test)]
+#[cfg(all(test, not(loom)))]
 mod tests;
 
 pub use arrival::Arrival;
 pub use broken::PanicGuard;
+pub use outcome::{BarrierWaitError, BarrierWaitResult};
 
-use crate::futex::Futex;
-use crate::primitive::{const_fn_unless_loom, AtomicU64, Ordering};
+use crate::primitive::{const_fn_unless_loom, Ordering};
 use crate::wait::{deadline_after, WaitPolicy};
 use broken::{broken, refused};
-use crossbeam_utils::CachePadded;
-use episode::{Arrived, Refused};
-use state::{Arrivals, Episode, Released};
-use std::error::Error;
+use episode::{Arrived, NoCompletion, RawBarrier, Refused};
+use state::{Arrivals, Episode};
 use std::fmt;
 use std::time::{Duration, Instant};
-
-/// The completion of a barrier made by [`Barrier::new`]: there is none.
-type NoCompletion = fn();
 
 /// A reusable barrier: `n` threads wait for each other, then all proceed together.
 ///
@@ -86,34 +87,10 @@ type NoCompletion = fn();
 /// assert_eq!(leaders.into_inner(), 1);
 /// ```
 pub struct Barrier<F = NoCompletion> {
-    /// The arrival line: the arrival word, on a cache line of its own.
-    arrive: CachePadded<ArriveLine>,
-    /// The release line, on a cache line of its own so that waiters spinning on it are not
-    /// disturbed by every arrival.
-    release: CachePadded<ReleaseLine>,
-    /// Read only by waiters, after they found they must wait.
-    policy: WaitPolicy,
+    /// The two lines and the wait policy: everything the episode protocol needs.
+    raw: RawBarrier,
     /// Run by each episode's leader; `None` for a barrier made by `new`.
     completion: Option<F>,
-}
-
-/// What arriving threads write: the arrival word, and the full number of the episode it counts.
-struct ArriveLine {
-    /// The arrival word (`state::Arrivals`).
-    word: AtomicU64,
-    /// The episode being counted, in full, as the last leader to reset left it: each leader
-    /// stores the number of the episode its reset opens, just before the reset. Only leaders
-    /// read it, after their Acquire fence, to recover their episode's number.
-    episode: AtomicU64,
-}
-
-/// What waiting threads read: the word they sleep on, and the full number of the open episode.
-struct ReleaseLine {
-    /// The release word (`state::Released`).
-    word: Futex,
-    /// The open episode, in full: every earlier one has been released. Only leaders write it,
-    /// one at a time, in episode order.
-    episode: AtomicU64,
 }
 
 impl Barrier {
@@ -238,10 +215,10 @@ impl<F: Fn()> Barrier<F> {
     #[inline]
     #[track_caller]
     pub fn wait(&self) -> BarrierWaitResult {
-        match self.arrive_in(None) {
-            Ok(Arrived::Leader(arrival)) => self.lead(arrival),
-            Ok(Arrived::Waiter(mut member)) => match self.wait_release(&mut member, None) {
-                Ok(()) => BarrierWaitResult { is_leader: false },
+        match self.raw.arrive_in(None) {
+            Ok(Arrived::Leader(arrival)) => self.raw.lead(arrival, self.completion.as_ref()),
+            Ok(Arrived::Waiter(mut member)) => match self.raw.wait_release(&mut member, None) {
+                Ok(()) => BarrierWaitResult::FOLLOWER,
                 Err(_) => broken("Barrier::wait"),
             },
             Err(refusal) => refused("Barrier::wait", refusal),
@@ -289,16 +266,16 @@ impl<F: Fn()> Barrier<F> {
     #[must_use = "an arrival is waited for with `Arrival::wait`"]
     #[track_caller]
     pub fn arrive(&self) -> Arrival<'_, F> {
-        match self.arrive_in(None) {
+        match self.raw.arrive_in(None) {
             Ok(Arrived::Leader(arrival)) => {
                 // Relaxed: a reference point near this episode, for its full number only.
-                let near = self.open_episode(Ordering::Relaxed);
-                self.lead(arrival);
-                Arrival::leader(self, Episode::from_bits(arrival.episode(), near))
+                let near = self.raw.open_episode(Ordering::Relaxed);
+                self.raw.lead(arrival, self.completion.as_ref());
+                Arrival::leader(&self.raw, Episode::from_bits(arrival.episode(), near))
             }
             // Relaxed: as above.
             Ok(Arrived::Waiter(member)) => {
-                Arrival::waiter(self, member, self.open_episode(Ordering::Relaxed))
+                Arrival::waiter(&self.raw, member, self.raw.open_episode(Ordering::Relaxed))
             }
             Err(refusal) => refused("Barrier::arrive", refusal),
         }
@@ -340,7 +317,7 @@ impl<F: Fn()> Barrier<F> {
     /// ```
     #[track_caller]
     pub fn arrive_and_drop(&self) -> BarrierWaitResult {
-        match self.drop_participant() {
+        match self.raw.drop_participant(self.completion.as_ref()) {
             Ok(result) => result,
             Err(Refused::NoParticipants) => {
                 panic!("Barrier::arrive_and_drop: every participant has already left the barrier")
@@ -433,9 +410,9 @@ impl<F: Fn()> Barrier<F> {
         caller: &str,
         deadline: Option<Instant>,
     ) -> Result<BarrierWaitResult, BarrierWaitError> {
-        match self.arrive_in(deadline) {
-            Ok(Arrived::Leader(arrival)) => Ok(self.lead(arrival)),
-            Ok(Arrived::Waiter(member)) => self.finish_timed_wait(member, deadline),
+        match self.raw.arrive_in(deadline) {
+            Ok(Arrived::Leader(arrival)) => Ok(self.raw.lead(arrival, self.completion.as_ref())),
+            Ok(Arrived::Waiter(member)) => self.raw.finish_timed_wait(member, deadline),
             Err(Refused::Broken) => Err(BarrierWaitError::Broken),
             Err(Refused::TimedOut) => Err(BarrierWaitError::TimedOut),
             Err(refusal) => refused(caller, refusal),
@@ -453,15 +430,7 @@ impl<F> Barrier<F> {
             );
             let participants = if n == 0 { 1 } else { n as u32 };
             Barrier {
-                arrive: CachePadded::new(ArriveLine {
-                    word: AtomicU64::new(Arrivals::new(participants, episode).bits()),
-                    episode: AtomicU64::new(episode.number()),
-                }),
-                release: CachePadded::new(ReleaseLine {
-                    word: Futex::new(Released::open(episode).bits()),
-                    episode: AtomicU64::new(episode.number()),
-                }),
-                policy: WaitPolicy::Adaptive,
+                raw: RawBarrier::new(participants, episode),
                 completion,
             }
         }
@@ -486,7 +455,7 @@ impl<F> Barrier<F> {
             // A field assignment, not `Barrier { policy, ..self }`: a const fn may not drop the
             // rest of a `Barrier<F>`, and here nothing is dropped.
             let mut barrier = self;
-            barrier.policy = policy;
+            barrier.raw.policy = policy;
             barrier
         }
     }
@@ -502,7 +471,7 @@ impl<F> Barrier<F> {
     /// ```
     #[must_use]
     pub fn wait_policy(&self) -> WaitPolicy {
-        self.policy
+        self.raw.policy
     }
 
     /// Returns the number of arrivals that complete the open episode: `n` from construction,
@@ -520,7 +489,7 @@ impl<F> Barrier<F> {
     #[must_use]
     pub fn participants(&self) -> usize {
         // Relaxed: a snapshot, which orders nothing.
-        Arrivals::from_bits(self.arrive.word.load(Ordering::Relaxed)).participants() as usize
+        self.raw.participants() as usize
     }
 
     /// Returns a guard that breaks the barrier if it is dropped while its thread panics.
@@ -555,7 +524,7 @@ impl<F> Barrier<F> {
     /// ```
     #[must_use = "the guard breaks the barrier only if it is held while the thread panics"]
     pub fn panic_guard(&self) -> PanicGuard<'_, F> {
-        PanicGuard::new(self)
+        PanicGuard::new(&self.raw)
     }
 
     /// Returns whether the barrier is broken: a participant panicked while holding a
@@ -571,24 +540,7 @@ impl<F> Barrier<F> {
     /// ```
     #[must_use]
     pub fn is_broken(&self) -> bool {
-        // Relaxed: the flag carries no data (see `set_broken`).
-        Released::from_bits(self.release.word.load(Ordering::Relaxed)).is_broken()
-    }
-
-    /// What a [`PanicGuard`] does when its thread panics, for the loom models: loom cannot run a
-    /// panicking thread's destructors (its model mutex poisons), so they break the barrier here.
-    #[cfg(loom)]
-    #[doc(hidden)]
-    pub fn break_for_loom(&self) {
-        self.set_broken(false);
-    }
-
-    /// The arrivals counted in the open episode, for the loom models that check that a refused
-    /// arrival leaves the arrival word as it was.
-    #[cfg(loom)]
-    #[doc(hidden)]
-    pub fn count_for_loom(&self) -> u32 {
-        Arrivals::from_bits(self.arrive.word.load(Ordering::Relaxed)).count()
+        self.raw.is_broken()
     }
 }
 
@@ -600,83 +552,3 @@ impl<F> fmt::Debug for Barrier<F> {
             .finish_non_exhaustive()
     }
 }
-
-/// What [`Barrier::wait`] returns: whether this thread was the episode's leader.
-///
-/// # Examples
-///
-/// ```
-/// use syncpoint::Barrier;
-///
-/// let barrier = Barrier::new(1);
-/// let result = barrier.wait();
-/// assert!(result.is_leader());
-/// ```
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub struct BarrierWaitResult {
-    pub(crate) is_leader: bool,
-}
-
-impl BarrierWaitResult {
-    /// Returns `true` for exactly one thread per episode: the last to arrive.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use syncpoint::Barrier;
-    /// use std::thread;
-    ///
-    /// let barrier = Barrier::new(2);
-    /// let leaders = thread::scope(|s| {
-    ///     let other = s.spawn(|| barrier.wait().is_leader());
-    ///     let me = barrier.wait().is_leader();
-    ///     me as u32 + other.join().unwrap() as u32
-    /// });
-    /// assert_eq!(leaders, 1);
-    /// ```
-    #[must_use]
-    pub fn is_leader(&self) -> bool {
-        self.is_leader
-    }
-}
-
-impl fmt::Debug for BarrierWaitResult {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("BarrierWaitResult")
-            .field("is_leader", &self.is_leader)
-            .finish()
-    }
-}
-
-/// Why [`Barrier::wait_timeout`] returned without passing the barrier.
-///
-/// # Examples
-///
-/// ```
-/// use syncpoint::{Barrier, BarrierWaitError};
-/// use std::time::Duration;
-///
-/// let barrier = Barrier::new(2);
-/// let error = barrier.wait_timeout(Duration::ZERO).unwrap_err();
-/// assert_eq!(error, BarrierWaitError::TimedOut);
-/// assert_eq!(error.to_string(), "the barrier wait timed out; the arrival was withdrawn");
-/// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum BarrierWaitError {
-    /// The episode did not complete in time; the arrival was withdrawn.
-    TimedOut,
-    /// The barrier is broken: a participant panicked.
-    Broken,
-}
-
-impl fmt::Display for BarrierWaitError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            BarrierWaitError::TimedOut => "the barrier wait timed out; the arrival was withdrawn",
-            BarrierWaitError::Broken => "the barrier is broken: a participant panicked",
-        })
-    }
-}
-
-impl Error for BarrierWaitError {}

@@ -2,6 +2,8 @@
 //! "Barrier").
 
 use crate::futex::SLEEPERS;
+use crate::word::Packed;
+use std::fmt;
 
 /// Bits of the episode number that the arrival and release words keep.
 const EPISODE_BITS: u32 = 27;
@@ -237,6 +239,40 @@ impl Released {
     #[inline]
     pub(super) fn opening(self, next: Episode) -> Released {
         Released(next.bits() | (self.0 & (Released::BROKEN | Released::DOOMED)))
+    }
+}
+
+impl Packed for Arrivals {
+    #[inline]
+    fn from_bits(bits: u64) -> Arrivals {
+        Arrivals::from_bits(bits)
+    }
+
+    #[inline]
+    fn bits(self) -> u64 {
+        Arrivals::bits(self)
+    }
+}
+
+impl fmt::Debug for Arrivals {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Arrivals")
+            .field("count", &self.count())
+            .field("participants", &self.participants())
+            .field("broken", &self.is_broken())
+            .field("episode_bits", &self.episode())
+            .finish()
+    }
+}
+
+impl fmt::Debug for Released {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Released")
+            .field("episode_bits", &self.episode())
+            .field("doomed", &self.is_doomed())
+            .field("broken", &self.is_broken())
+            .field("sleepers", &(self.0 & SLEEPERS != 0))
+            .finish()
     }
 }
 

@@ -18,27 +18,29 @@ fn starting_at(n: usize, first: u64) -> Barrier {
 
 /// Moves a barrier that no thread is using on by `episodes`, as if they had all passed.
 fn fast_forward<F>(barrier: &Barrier<F>, episodes: u64) {
-    let arrivals = Arrivals::from_bits(barrier.arrive.word.load(Relaxed));
+    let arrivals = barrier.raw.arrive.word.load(Relaxed);
     assert_eq!(
         arrivals.count(),
         0,
         "fast_forward needs a barrier no thread is in"
     );
-    let open = Episode::new(barrier.release.episode.load(Relaxed) + episodes);
+    let open = Episode::new(barrier.raw.release.episode.load(Relaxed) + episodes);
     barrier
+        .raw
         .arrive
         .word
-        .store(Arrivals::new(arrivals.participants(), open).bits(), Relaxed);
-    barrier.arrive.episode.store(open.number(), Relaxed);
-    barrier.release.episode.store(open.number(), Relaxed);
+        .store(Arrivals::new(arrivals.participants(), open), Relaxed);
+    barrier.raw.arrive.episode.store(open.number(), Relaxed);
+    barrier.raw.release.episode.store(open.number(), Relaxed);
     barrier
+        .raw
         .release
         .word
         .store(Released::open(open).bits(), Relaxed);
 }
 
 fn count<F>(barrier: &Barrier<F>) -> u32 {
-    Arrivals::from_bits(barrier.arrive.word.load(Relaxed)).count()
+    barrier.raw.arrive.word.load(Relaxed).count()
 }
 
 /// `threads` threads share a barrier of `n` that starts 3 episodes before the episode bits wrap,
@@ -67,7 +69,7 @@ fn across_the_wrap(n: usize, threads: usize, episodes: usize) {
     assert_eq!(leaders.into_inner(), episodes);
     assert_eq!(count(&barrier), 0);
     assert_eq!(
-        barrier.release.episode.load(Relaxed),
+        barrier.raw.release.episode.load(Relaxed),
         first + episodes as u64
     );
 }
@@ -139,7 +141,7 @@ fn a_late_timed_waiter_gets_ok_and_withdraws_nothing() {
 #[test]
 fn refused_arrivals_are_taken_back() {
     let barrier = Barrier::new(2);
-    barrier.set_broken(false);
+    barrier.raw.set_broken(false);
     for _ in 0..(1 << 20) + 1 {
         assert_eq!(
             barrier.wait_timeout(Duration::MAX),
@@ -168,9 +170,9 @@ fn an_arrival_near_the_wrap_knows_its_episode() {
         assert!(format!("{arrival:?}").contains(&format!("episode: {first}")));
         arrival.wait();
     });
-    assert_eq!(barrier.release.episode.load(Relaxed), first + 1);
+    assert_eq!(barrier.raw.release.episode.load(Relaxed), first + 1);
     assert_eq!(
-        Released::from_bits(barrier.release.word.load(Relaxed)).episode(),
+        Released::from_bits(barrier.raw.release.word.load(Relaxed)).episode(),
         0
     );
 }

@@ -2,7 +2,7 @@
 //!
 //! These are the textbook solutions from the book's chapter on rendezvous and barriers: the
 //! two-thread [`Rendezvous`], the one-shot [`TurnstileBarrier`] and the reusable
-//! [`TwoTurnstileBarrier`]. They are correct (each has loom models in `loom-tests/`), and they are
+//! [`TwoTurnstileBarrier`]. They are correct (each has loom models, in `loom_tests.rs` beside them), and they are
 //! the reference that [`Barrier`](crate::Barrier) is measured and explained against: a
 //! two-turnstile episode costs every thread eight semaphore operations and passes each turnstile
 //! one thread at a time, where the sense-reversing barrier costs one atomic add per thread and at
@@ -13,6 +13,10 @@
 //!
 //! [`Semaphore`]: crate::Semaphore
 
+#[cfg(all(loom, test))]
+mod loom_tests;
+#[cfg(all(loom, test))]
+mod non_solutions;
 mod rendezvous;
 mod turnstile_barrier;
 mod two_turnstile_barrier;

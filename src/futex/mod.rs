@@ -20,6 +20,7 @@
 //! stronger than Relaxed is needed for the bit itself; see docs/design.md.
 
 use crate::primitive::{const_fn_unless_loom, AtomicU32, Ordering};
+use crate::word::exchange_loop;
 use core::ops::Deref;
 use std::time::Instant;
 
@@ -104,6 +105,33 @@ impl Futex {
             }
             Some(deadline) => self.queue.wait_until(&self.word, expected, deadline),
         }
+    }
+
+    /// Replaces the word's value `v` with `f(v)` until `f` says `None` or the exchange succeeds,
+    /// starting from a fresh load (`fetch` ordering). Returns the value replaced, or the value
+    /// `f` refused. The same loop as [`Word::try_update`](crate::word::Word::try_update).
+    #[inline]
+    pub(crate) fn try_update(
+        &self,
+        set: Ordering,
+        fetch: Ordering,
+        f: impl FnMut(u32) -> Option<u32>,
+    ) -> Result<u32, u32> {
+        self.try_update_from(self.word.load(fetch), set, fetch, f)
+    }
+
+    /// As [`try_update`](Futex::try_update), starting from `current`, a value the caller holds.
+    #[inline]
+    pub(crate) fn try_update_from(
+        &self,
+        current: u32,
+        set: Ordering,
+        fetch: Ordering,
+        f: impl FnMut(u32) -> Option<u32>,
+    ) -> Result<u32, u32> {
+        exchange_loop(current, f, |current, next| {
+            self.word.compare_exchange_weak(current, next, set, fetch)
+        })
     }
 
     /// Wakes up to `n` threads asleep on this word: for words whose sleepers are counted

@@ -11,6 +11,8 @@
 //! finds waiters counted in the value it replaced goes to the cold path, which wakes at most as
 //! many sleepers as its permits can serve. docs/design.md carries the whole argument.
 
+#[cfg(all(loom, test))]
+mod loom_tests;
 mod permit;
 mod state;
 mod waiter;
@@ -18,8 +20,9 @@ mod waiter;
 pub use permit::{OwnedSemaphorePermit, SemaphorePermit};
 
 use crate::futex::Futex;
-use crate::primitive::{const_fn_unless_loom, AtomicU64, Ordering};
+use crate::primitive::{const_fn_unless_loom, Ordering};
 use crate::wait::{deadline_after, WaitPolicy};
+use crate::word::Word;
 use state::State;
 use std::fmt;
 use std::sync::Arc;
@@ -62,7 +65,7 @@ use std::time::{Duration, Instant};
 /// ```
 pub struct Semaphore {
     /// The state word (`state::State`).
-    state: AtomicU64,
+    state: Word<State>,
     /// Where waiters for one permit sleep (`waiter.rs`).
     singles: Futex,
     /// Where the head sleeps; holds its need.
@@ -109,7 +112,7 @@ impl Semaphore {
                 "Semaphore::new: permits exceed Semaphore::MAX_PERMITS"
             );
             Semaphore {
-                state: AtomicU64::new(State::new(permits).bits()),
+                state: Word::from_bits(State::new(permits).bits()),
                 singles: Futex::new(0),
                 head: Futex::new(0),
                 queue: Futex::new(0),
@@ -387,32 +390,24 @@ impl Semaphore {
         if n == 0 {
             return;
         }
-        let mut current = State::from_bits(self.state.load(Ordering::Relaxed));
-        loop {
-            let Some(mut released) = current.released(n) else {
-                release_overflow(current.permits(), n)
-            };
-            if current.wakes_a_single() {
+        // Release: pairs with the Acquire of every take (`take`, `settle`, `Head::ready`), so the
+        // acquirer sees what this thread wrote before releasing.
+        let released = self
+            .state
+            .try_update(Ordering::Release, Ordering::Relaxed, |current| {
+                let released = current.released(n)?;
                 // This release will wake a waiter for one permit: say so in the same exchange,
                 // so that releases until it looks leave the wake to it.
-                released = released.with_waking();
-            }
-            // Release: pairs with the Acquire of every take (`take`, `settle`, `Head::ready`), so the
-            // acquirer sees what this thread wrote before releasing.
-            match self.state.compare_exchange_weak(
-                current.bits(),
-                released.bits(),
-                Ordering::Release,
-                Ordering::Relaxed,
-            ) {
-                Ok(_) => {
-                    if current.has_waiters() {
-                        self.wake_after_release(current, n);
-                    }
-                    return;
-                }
-                Err(actual) => current = State::from_bits(actual),
-            }
+                Some(if current.wakes_a_single() {
+                    released.with_waking()
+                } else {
+                    released
+                })
+            });
+        match released {
+            Ok(before) if before.has_waiters() => self.wake_after_release(before, n),
+            Ok(_) => {}
+            Err(current) => release_overflow(current.permits(), n),
         }
     }
 
@@ -431,7 +426,7 @@ impl Semaphore {
     #[must_use]
     pub fn available_permits(&self) -> u32 {
         // Relaxed: a snapshot of the count, ordering nothing else.
-        State::from_bits(self.state.load(Ordering::Relaxed)).permits()
+        self.state.load(Ordering::Relaxed).permits()
     }
 
     /// Acquires one permit and returns a guard that releases it when dropped, unwinding

@@ -1,5 +1,8 @@
 //! The semaphore's state word, every bit named (docs/design.md, "Semaphore").
 
+use crate::word::Packed;
+use std::fmt;
+
 /// A snapshot of the state word, the 64-bit atomic that every acquire and release changes once:
 ///
 /// | bits   | name       | meaning                                                        |
@@ -17,7 +20,7 @@
 /// the permit gone: while a woken waiter for one permit is on its way, a release of one permit
 /// wakes nobody, and the woken waiter, when it looks, passes a wake on if permits and sleepers
 /// remain.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub(super) struct State(u64);
 
 impl State {
@@ -160,6 +163,31 @@ impl State {
     #[inline]
     pub(super) fn without_head(self) -> State {
         State(self.0 & !(State::HEAD | State::HANDOFF))
+    }
+}
+
+impl Packed for State {
+    #[inline]
+    fn from_bits(bits: u64) -> State {
+        State::from_bits(bits)
+    }
+
+    #[inline]
+    fn bits(self) -> u64 {
+        State::bits(self)
+    }
+}
+
+impl fmt::Debug for State {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("State")
+            .field("permits", &self.permits())
+            .field("handoff", &self.has_handoff())
+            .field("head", &self.has_head())
+            .field("sleepers", &self.sleepers())
+            .field("waking", &self.is_waking())
+            .field("queued", &self.queued())
+            .finish()
     }
 }
 

@@ -42,65 +42,43 @@ impl Semaphore {
     /// Takes `n` permits if a thread that is not the head may.
     #[inline]
     pub(super) fn take(&self, n: u32) -> bool {
-        let mut current = State::from_bits(self.state.load(Ordering::Relaxed));
-        while current.can_take(n) {
-            // Acquire: pairs with the Release of every release (`release_many`), so whatever a
-            // releasing thread wrote before releasing is visible to this one once it holds the
-            // permits.
-            match self.state.compare_exchange_weak(
-                current.bits(),
-                current.taken(n).bits(),
-                Ordering::Acquire,
-                Ordering::Relaxed,
-            ) {
-                Ok(_) => return true,
-                Err(actual) => current = State::from_bits(actual),
-            }
-        }
-        false
+        // Acquire: pairs with the Release of every release (`release_many`), so whatever a
+        // releasing thread wrote before releasing is visible to this one once it holds the
+        // permits.
+        self.state
+            .try_update(Ordering::Acquire, Ordering::Relaxed, |current| {
+                current.can_take(n).then(|| current.taken(n))
+            })
+            .is_ok()
     }
 
     /// Counts this thread into a waiter field with `join`, unless `n` permits can be taken now.
     fn register(&self, n: u32, join: fn(State) -> Option<State>) -> Registration {
-        let mut current = State::from_bits(self.state.load(Ordering::Relaxed));
-        loop {
-            if current.can_take(n) {
-                return Registration::CanTake;
-            }
-            let Some(joined) = join(current) else {
-                return Registration::Full;
-            };
-            // Release: a release that reads this registration (its read-modify-write comes later
-            // in the state's order) synchronizes with it through its Acquire fence, so that this
-            // thread's load of the word it will sleep on happens before the release bumps it:
-            // the sleep then sees the bump and does not begin. Acquire: see `Queued::announce`.
-            match self.state.compare_exchange_weak(
-                current.bits(),
-                joined.bits(),
-                Ordering::AcqRel,
-                Ordering::Relaxed,
-            ) {
-                Ok(_) => return Registration::Registered,
-                Err(actual) => current = State::from_bits(actual),
-            }
+        // Release: a release that reads this registration (its read-modify-write comes later in
+        // the state's order) synchronizes with it through its Acquire fence, so that this
+        // thread's load of the word it will sleep on happens before the release bumps it: the
+        // sleep then sees the bump and does not begin. Acquire: see `Queued::announce`.
+        let registered = self
+            .state
+            .try_update(Ordering::AcqRel, Ordering::Relaxed, |current| {
+                if current.can_take(n) {
+                    None
+                } else {
+                    join(current)
+                }
+            });
+        match registered {
+            Ok(_) => Registration::Registered,
+            Err(current) if current.can_take(n) => Registration::CanTake,
+            Err(_) => Registration::Full,
         }
     }
 
     /// Counts this thread out of a waiter field with `leave`.
     fn deregister(&self, leave: fn(State) -> State) {
         // Relaxed: leaving publishes nothing; the count only steers later wakes.
-        let mut current = State::from_bits(self.state.load(Ordering::Relaxed));
-        loop {
-            match self.state.compare_exchange_weak(
-                current.bits(),
-                leave(current).bits(),
-                Ordering::Relaxed,
-                Ordering::Relaxed,
-            ) {
-                Ok(_) => return,
-                Err(actual) => current = State::from_bits(actual),
-            }
-        }
+        self.state
+            .update(Ordering::Relaxed, Ordering::Relaxed, leave);
     }
 
     /// A waiter for one permit: it counts itself in `SLEEPERS` before it sleeps on `singles`, and
@@ -113,7 +91,7 @@ impl Semaphore {
         // Adaptive waiting spins only while nobody sleeps: a thread that finds others asleep
         // for a permit would, releases one at a time, spin in vain behind them, so it sleeps at
         // once, as they did.
-        let sleepers = State::from_bits(self.state.load(Ordering::Relaxed)).sleepers();
+        let sleepers = self.state.load(Ordering::Relaxed).sleepers();
         let policy = match self.policy {
             WaitPolicy::Adaptive if sleepers > 0 => WaitPolicy::Passive,
             policy => policy,
@@ -140,7 +118,7 @@ impl Semaphore {
                 return true;
             }
             // A newcomer queues behind those already queued; one woken from the queue claims.
-            let queue_empty = State::from_bits(self.state.load(Ordering::Relaxed)).queued() == 0;
+            let queue_empty = self.state.load(Ordering::Relaxed).queued() == 0;
             if (woken_from_queue || queue_empty) && self.claim_head(n) {
                 return self.lead(n, deadline);
             }
@@ -163,37 +141,23 @@ impl Semaphore {
     /// the release that brings the permits up to its need; after `HANDOFF_AFTER` of barging by
     /// other acquirers it keeps the permits for itself (`HANDOFF`).
     fn lead(&self, n: u32, deadline: Option<Instant>) -> bool {
-        let mut current = State::from_bits(self.state.load(Ordering::Relaxed));
-        loop {
-            if current.can_take(n) {
-                // The permits came meanwhile: take them, as the head that has not waited.
-                // Relaxed: the releases' writes are acquired by `step_down`'s exchange, which
-                // every head makes after taking and before returning.
-                match self.state.compare_exchange_weak(
-                    current.bits(),
-                    current.taken(n).bits(),
-                    Ordering::Relaxed,
-                    Ordering::Relaxed,
-                ) {
-                    Ok(_) => {
-                        self.step_down();
-                        return true;
-                    }
-                    Err(actual) => current = State::from_bits(actual),
+        // Publishes `HEAD`, or, if the permits came meanwhile, takes them as the head that has not
+        // waited. Release: pairs with the Acquire fence in `wake_after_release`, so a release that
+        // sees `HEAD` reads the need claimed above. (A take needs no ordering of its own: the
+        // releases' writes are acquired by `step_down`'s exchange, which every head makes after
+        // taking and before returning.)
+        let before = self
+            .state
+            .update(Ordering::Release, Ordering::Relaxed, |current| {
+                if current.can_take(n) {
+                    current.taken(n)
+                } else {
+                    current.with_head()
                 }
-                continue;
-            }
-            // Release: pairs with the Acquire fence in `wake_after_release`, so a release that
-            // sees `HEAD` reads the need claimed above.
-            match self.state.compare_exchange_weak(
-                current.bits(),
-                current.with_head().bits(),
-                Ordering::Release,
-                Ordering::Relaxed,
-            ) {
-                Ok(_) => break,
-                Err(actual) => current = State::from_bits(actual),
-            }
+            });
+        if before.can_take(n) {
+            self.step_down();
+            return true;
         }
         let handoff_at = Instant::now().checked_add(HANDOFF_AFTER);
         let mut handoff = false;
@@ -240,7 +204,7 @@ impl Semaphore {
         // every write to the state is a read-modify-write, so this reads the end of the release
         // sequence of every release whose permits the head took, and the head, which returns
         // after this, sees what those releasers wrote before releasing.
-        let now = State::from_bits(self.state.fetch_add(0, Ordering::AcqRel));
+        let now = self.state.fetch_add(0, Ordering::AcqRel);
         if now.queued() > 0 {
             // Release: pairs with the wait loop's Acquire load of `queue`.
             self.queue.fetch_add(1, Ordering::Release);
@@ -304,71 +268,58 @@ impl Semaphore {
     /// it marks again and wakes one, so a wake that releases left to the mark passes on. Returns
     /// whether it took a permit.
     fn settle(&self, look: Look) -> bool {
-        let mut current = State::from_bits(self.state.load(Ordering::Relaxed));
-        loop {
-            let taken = look == Look::Take && current.can_take(1);
-            let mut next = match look {
-                _ if taken => current.taken(1).without_sleeper(),
-                Look::Leave => current.without_sleeper(),
-                Look::Take | Look::TakeBack => current,
-            }
-            .without_waking();
-            let pass_on = next.wakes_a_single() && next.permits() > 0;
-            if pass_on {
-                next = next.with_waking();
-            } else if next == current {
-                return false;
-            }
-            // Acquire: as a take, pairs with the Release of every release (`release_many`); and
-            // for the wake passed on, with the Release registrations of the sleepers (as the
-            // fence in `wake_after_release`).
-            match self.state.compare_exchange_weak(
-                current.bits(),
-                next.bits(),
-                Ordering::Acquire,
-                Ordering::Relaxed,
-            ) {
-                Ok(_) => {
-                    if pass_on {
-                        self.wake_singles(1);
-                    }
-                    return taken;
+        let (mut taken, mut pass_on) = (false, false);
+        // Acquire: as a take, pairs with the Release of every release (`release_many`); and for
+        // the wake passed on, with the Release registrations of the sleepers (as the fence in
+        // `wake_after_release`).
+        let settled = self
+            .state
+            .try_update(Ordering::Acquire, Ordering::Relaxed, |current| {
+                taken = look == Look::Take && current.can_take(1);
+                let mut next = match look {
+                    _ if taken => current.taken(1).without_sleeper(),
+                    Look::Leave => current.without_sleeper(),
+                    Look::Take | Look::TakeBack => current,
                 }
-                Err(actual) => current = State::from_bits(actual),
-            }
+                .without_waking();
+                pass_on = next.wakes_a_single() && next.permits() > 0;
+                if pass_on {
+                    next = next.with_waking();
+                }
+                // Nothing to change: no exchange.
+                (next != current).then_some(next)
+            });
+        if settled.is_err() {
+            return false;
         }
+        if pass_on {
+            self.wake_singles(1);
+        }
+        taken
     }
 
     /// Signals the head, and wakes it, if its need lies in `(before, after]`: this release brought
     /// the permits up to it. Returns whether it did; if not (the head left, or its need lies
     /// elsewhere), the caller gives the wake to a waiter for one permit instead.
     fn signal_head(&self, before: u32, after: u32) -> bool {
-        let mut word = self.head.load(Ordering::Relaxed);
-        loop {
-            let need = word & NEED;
-            if need == 0 || need <= before || after < need {
-                return false;
-            }
-            // An exchange on the word as it is, not a `fetch_or`: the head may have left, and a
-            // signal set on the vacant word would read as a head, for ever, to those queued behind
-            // it. It writes even when a signal is still pending (changing nothing): the head's
-            // Acquire `fetch_and` that clears the signal then reads this write, or a later one,
-            // and so sees these permits; without it the head could clear an older signal, miss
-            // these permits, and sleep. Release: pairs with that `fetch_and` and with the wait
-            // loop's Acquire load of the head word.
-            match self.head.compare_exchange_weak(
-                word,
-                word | SIGNAL,
-                Ordering::Release,
-                Ordering::Relaxed,
-            ) {
-                Ok(_) => {
-                    self.head.wake(1);
-                    return true;
-                }
-                Err(actual) => word = actual,
-            }
+        // An exchange on the word as it is, not a `fetch_or`: the head may have left, and a
+        // signal set on the vacant word would read as a head, for ever, to those queued behind
+        // it. It writes even when a signal is still pending (changing nothing): the head's
+        // Acquire `fetch_and` that clears the signal then reads this write, or a later one, and
+        // so sees these permits; without it the head could clear an older signal, miss these
+        // permits, and sleep. Release: pairs with that `fetch_and` and with the wait loop's
+        // Acquire load of the head word.
+        let signalled = self
+            .head
+            .try_update(Ordering::Release, Ordering::Relaxed, |word| {
+                let need = word & NEED;
+                let reached = need != 0 && before < need && need <= after;
+                reached.then_some(word | SIGNAL)
+            });
+        if signalled.is_ok() {
+            self.head.wake(1);
         }
+        signalled.is_ok()
     }
 
     /// Wakes up to `n` waiters for one permit.
@@ -460,21 +411,15 @@ impl Waiter for Head<'_> {
     /// Takes the permits once there are enough, a handoff or not (the handoff is this thread's),
     /// and leaves the head in the same exchange.
     fn ready(&mut self, _head: u32) -> Option<()> {
-        let state = &self.semaphore.state;
-        let mut current = State::from_bits(state.load(Ordering::Relaxed));
-        while current.permits() >= self.n {
-            // Relaxed: as the fast take in `lead`, `step_down` acquires.
-            match state.compare_exchange_weak(
-                current.bits(),
-                current.taken(self.n).without_head().bits(),
-                Ordering::Relaxed,
-                Ordering::Relaxed,
-            ) {
-                Ok(_) => return Some(()),
-                Err(actual) => current = State::from_bits(actual),
-            }
-        }
-        None
+        let n = self.n;
+        // Relaxed: as the fast take in `lead`, `step_down` acquires.
+        self.semaphore
+            .state
+            .try_update(Ordering::Relaxed, Ordering::Relaxed, |current| {
+                (current.permits() >= n).then(|| current.taken(n).without_head())
+            })
+            .ok()
+            .map(drop)
     }
 
     /// A signal found on the head word means a release brought the permits to the need and woke
@@ -488,7 +433,7 @@ impl Waiter for Head<'_> {
         // the last of which this read-modify-write reads, so the look at the state below and
         // the next `ready` see their permits.
         head.fetch_and(!SIGNAL, Ordering::Acquire);
-        let now = State::from_bits(self.semaphore.state.load(Ordering::Relaxed));
+        let now = self.semaphore.state.load(Ordering::Relaxed);
         if !now.has_handoff() {
             self.semaphore
                 .wake_singles(now.sleepers().min(now.permits()));

@@ -1,11 +1,10 @@
-//! loom models of the `classic` constructions.
-#![cfg(loom)]
+//! loom models of the `classic` constructions (`cfg(all(loom, test))`).
 
+use super::{Rendezvous, TurnstileBarrier, TwoTurnstileBarrier};
+use crate::loom_models::check;
 use loom::sync::atomic::{AtomicU32, Ordering::Relaxed};
 use loom::sync::Arc;
 use loom::thread;
-use loom_tests::check;
-use syncpoint::classic::{Rendezvous, TurnstileBarrier, TwoTurnstileBarrier};
 
 /// a1 happens before b2 and b1 before a2, over two rounds.
 #[test]

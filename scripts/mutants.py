@@ -22,11 +22,15 @@ mutant is built but not run there: its survival is allowed, so its run could not
 Exit status: 0 when every mutant is killed or is listed in ARGUED (argued in docs/testing.md: a
 weakening that is correct, or a window no model here reaches); 1 otherwise.
 
-    python3 loom-tests/mutants.py            # every primitive
-    python3 loom-tests/mutants.py latch      # the mutants whose models include latch's
-    python3 loom-tests/mutants.py --list     # EXPECTED as it should read, and the check against it
-    python3 loom-tests/mutants.py --first-kill   # as CI runs it: the listed killer first
-    python3 loom-tests/mutants.py --match=settle  # only the mutants whose name holds "settle"
+    python3 scripts/mutants.py            # every primitive
+    python3 scripts/mutants.py latch      # the mutants whose models include latch's
+    python3 scripts/mutants.py --list     # EXPECTED as it should read, and the check against it
+    python3 scripts/mutants.py --first-kill   # as CI runs it: the listed killer first
+    python3 scripts/mutants.py --match=settle  # only the mutants whose name holds "settle"
+
+The loom models live beside each primitive, in `src/<primitive>/loom_tests.rs`, compiled only
+under `cfg(all(loom, test))`: one test binary (the library's unit tests, built with
+`--cfg loom`) holds them all, and a model is named `<primitive>::<model>` here.
 """
 
 import glob
@@ -41,15 +45,15 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
-# Source files (globs) -> the loom test files (loom-tests/tests/<name>.rs) that model them, and
-# the std-thread test files (tests/<name>.rs, or --lib for the unit tests) run against loom's
-# survivors. The wait loop and the
-# futex serve every primitive, so every model faces their mutants.
+# Source files (globs) -> the primitives whose loom models (src/<name>/loom_tests.rs) check them,
+# and the std-thread test files (tests/<name>.rs, or --lib for the unit tests) run against loom's
+# survivors. The wait loop, the futex and the typed word serve every primitive, so every model
+# faces their mutants.
 PRIMITIVES = [
     (["src/semaphore/*.rs"], ["semaphore"], ["semaphore"]),
     (["src/latch.rs"], ["latch"], ["latch"]),
     (["src/barrier/*.rs"], ["barrier"], ["--lib", "barrier", "soak"]),
-    (["src/wait/mod.rs", "src/futex/mod.rs"], ["semaphore", "latch", "barrier"],
+    (["src/wait/mod.rs", "src/futex/mod.rs", "src/word.rs"], ["semaphore", "latch", "barrier"],
      ["semaphore", "latch", "barrier"]),
 ]
 
@@ -106,8 +110,8 @@ ARGUED = {
 # replacement, what the mutant breaks). `code` is matched with any whitespace between its tokens.
 HAND_WRITTEN = [
     ("src/barrier/episode.rs", "release",
-     "if current.episode() != episode.bits() {",
-     "if false {",
+     "(word.episode() == episode.bits())",
+     "(true)",
      "leader does not wait for the previous episode's release"),
     ("src/barrier/episode.rs", "ready",
      "if word.has_released(episode) || (self.confirm && self.barrier.has_released(episode)) {",
@@ -122,24 +126,25 @@ HAND_WRITTEN = [
      "(self.0 - u64::from(self.count().min(self.participants())))",
      "reset keeps arrivals into the full episode (they arrive twice)"),
     ("src/barrier/episode.rs", "withdraw",
-     "if current.episode() != episode.bits() || current.is_full() {",
-     "if current.episode() != episode.bits() {",
+     "let counting = current.episode() == episode.bits() && !current.is_full();",
+     "let counting = current.episode() == episode.bits();",
      "withdraw from an episode that is already complete"),
     ("src/barrier/episode.rs", "withdraw",
-     "if self.is_released(episode) {",
-     "if current.is_broken() { return Err(BarrierWaitError::Broken); } if self.is_released(episode) {",
+     "Err(_) if self.is_released(episode) => Ok(BarrierWaitResult::FOLLOWER),",
+     "Err(current) if current.is_broken() => Err(BarrierWaitError::Broken), "
+     "Err(_) if self.is_released(episode) => Ok(BarrierWaitResult::FOLLOWER),",
      "withdraw looks at the broken flag before the release"),
     ("src/barrier/episode.rs", "drop_participant",
-     "if current.count() + 1 == current.participants() {",
-     "if false {",
+     "Ok(before) if before.count() + 1 == before.participants() => {",
+     "Ok(before) if false => {",
      "a drop that completes the episode does not lead it"),
     ("src/barrier/episode.rs", "take_back",
-     "while current.episode() == arrival.episode() {",
-     "while false {",
+     "(current.episode() == arrival.episode()).then(|| current.withdrawn())",
+     "(false).then(|| current.withdrawn())",
      "a refused arrival is not taken back"),
     ("src/barrier/episode.rs", "take_back",
-     "while current.episode() == arrival.episode() {",
-     "while current.count() > 0 {",
+     "(current.episode() == arrival.episode()).then(|| current.withdrawn())",
+     "(current.count() > 0).then(|| current.withdrawn())",
      "a refused arrival is taken back after a reset erased it"),
     ("src/barrier/episode.rs", "ready",
      "if word.is_broken() && !self.barrier.will_release(episode, word) {",
@@ -154,17 +159,16 @@ HAND_WRITTEN = [
      "let doomed = failed;",
      "a break does not doom an episode still being counted"),
     ("src/semaphore/mod.rs", "release_many",
-     "if current.has_waiters() { self.wake_after_release(current, n); }",
-     "",
+     "Ok(before) if before.has_waiters() => self.wake_after_release(before, n),",
+     "Ok(before) if before.has_waiters() => {}",
      "a release wakes nobody"),
     ("src/semaphore/waiter.rs", "signal_head",
-     "match self.head.compare_exchange_weak( word, word | SIGNAL, Ordering::Release, "
-     "Ordering::Relaxed, ) {",
-     "match Ok::<u32, u32>(self.head.fetch_or(SIGNAL, Ordering::Release)) {",
+     "reached.then_some(word | SIGNAL)",
+     "reached.then(|| { self.head.fetch_or(SIGNAL, Ordering::Release); word })",
      "a release sets the signal with fetch_or, also on a vacant head word"),
     ("src/semaphore/waiter.rs", "signal_head",
-     "if need == 0 || need <= before || after < need {",
-     "if need == 0 || need <= before || after < need || word & SIGNAL != 0 {",
+     "let reached = need != 0 && before < need && need <= after;",
+     "let reached = need != 0 && before < need && need <= after && word & SIGNAL == 0;",
      "a release gives up when a signal is already pending"),
     ("src/semaphore/waiter.rs", "announce",
      "if !now.has_handoff() { self.semaphore .wake_singles(now.sleepers().min(now.permits())); }",
@@ -183,8 +187,8 @@ HAND_WRITTEN = [
      "",
      "a release that gave its wake to the head leaves WAKING marked"),
     ("src/semaphore/waiter.rs", "settle",
-     "let pass_on = next.wakes_a_single() && next.permits() > 0;",
-     "let pass_on = false;",
+     "pass_on = next.wakes_a_single() && next.permits() > 0;",
+     "pass_on = false;",
      "a woken waiter for one permit does not pass on the wake that releases left to it"),
     ("src/semaphore/waiter.rs", "acquire_one",
      "self.settle(Look::Leave);",
@@ -371,7 +375,7 @@ def check_expected(mutants):
     argued = {name for name, killer in killers.items() if killer == "argued"}
     if vanished or unlisted or argued != set(ARGUED):
         sys.exit(
-            "the mutants differ from EXPECTED in loom-tests/mutants.py:\n"
+            "the mutants differ from EXPECTED in scripts/mutants.py:\n"
             + "".join("  no longer applies: %s\n" % n for n in vanished)
             + "".join("  not listed:        %s\n" % n for n in unlisted)
             + "".join("  listed as argued, not in ARGUED: %s\n" % n for n in argued - set(ARGUED))
@@ -387,18 +391,18 @@ def copy_workspace(dest):
     for name in ("Cargo.toml", "Cargo.lock"):
         shutil.copy(os.path.join(ROOT, name), dest)
     # The root manifest names its benches, so they come along for it to load.
-    for name in ("src", "loom-tests", "benches", "tests"):
+    for name in ("src", "benches", "tests"):
         shutil.copytree(
             os.path.join(ROOT, name),
             os.path.join(dest, name),
             ignore=shutil.ignore_patterns("target"),
             copy_function=shutil.copy,
         )
-    # The workspace lists members the scratch copy does not need; keep only the two it has.
+    # The workspace lists members the scratch copy does not need; keep only the library.
     manifest = os.path.join(dest, "Cargo.toml")
     with open(manifest) as f:
         text = f.read()
-    text = re.sub(r"members = \[[^\]]*\]", 'members = [".", "loom-tests"]', text)
+    text = re.sub(r"members = \[[^\]]*\]", 'members = ["."]', text)
     with open(manifest, "w") as f:
         f.write(text)
 
@@ -422,15 +426,20 @@ def run(args, cwd, env, timeout):
         return None, out
 
 
-def cargo_test(workspace, test, *args):
-    """Runs `cargo test` on one loom test file; returns (exit code, output), or (None, "")
-    on a timeout."""
+def model_path(primitive, model=""):
+    """The path of a loom model (or, without one, the filter for all of a primitive's models) in
+    the library's test binary."""
+    return "%s::loom_tests::%s" % (primitive, model)
+
+
+def cargo_test(workspace, *args):
+    """Runs the library's tests built with --cfg loom, with `args` for the test binary; returns
+    (exit code, output), or (None, "") on a timeout."""
     env = dict(os.environ)
     env["RUSTFLAGS"] = "--cfg loom"
     env["CARGO_TARGET_DIR"] = os.path.join(ROOT, "target", "mutants")
     code, out = run(
-        ["cargo", "test", "--release", "-q", "-p", "loom-tests", "--test", test, "--"]
-        + list(args),
+        ["cargo", "test", "--release", "-q", "-p", "syncpoint", "--lib", "--"] + list(args),
         workspace, env, TIMEOUT_S,
     )
     if code is not None and compile_error(out):
@@ -455,12 +464,14 @@ def std_tests_fail(workspace, std_tests):
     return code != 0
 
 
-def model_names(workspace, test):
-    """The names of the loom models in one test file."""
-    _, out = cargo_test(workspace, test, "--list")
-    names = [line.split(":")[0] for line in out.split("\n") if line.endswith(": test")]
+def model_names(workspace, primitive):
+    """The names of one primitive's loom models."""
+    prefix = model_path(primitive)
+    _, out = cargo_test(workspace, prefix, "--list")
+    names = [line[len(prefix):].rsplit(": test", 1)[0] for line in out.split("\n")
+             if line.startswith(prefix) and line.endswith(": test")]
     if not names:
-        sys.exit("found no loom models in %s:\n%s" % (test, out[-3000:]))
+        sys.exit("found no loom models of %s:\n%s" % (primitive, out[-3000:]))
     return names
 
 
@@ -470,7 +481,7 @@ def failing_models(workspace, models, first=False):
     failing = []
     for test, names in models:
         for name in names:
-            if cargo_test(workspace, test, "--exact", name)[0] != 0:
+            if cargo_test(workspace, "--exact", model_path(test, name))[0] != 0:
                 failing.append("%s::%s" % (test, name))
                 if first:
                     return failing
@@ -478,20 +489,18 @@ def failing_models(workspace, models, first=False):
 
 
 def baseline_failures(workspace, tests):
-    """Runs each loom test file whole, its models side by side, unmutated; returns the output of
-    each file that fails."""
-    return [out[-3000:] for test in tests for code, out in [cargo_test(workspace, test)]
+    """Runs each primitive's loom models, side by side, unmutated; returns the output of each
+    primitive whose models fail."""
+    return [out[-3000:] for test in tests for code, out in [cargo_test(workspace, model_path(test))]
             if code != 0]
 
 
-def build(workspace, tests):
-    """Builds the loom test files against the mutant: a mutant that no longer compiles fails."""
+def build(workspace):
+    """Builds the loom models against the mutant: a mutant that no longer compiles fails."""
     env = dict(os.environ)
     env["RUSTFLAGS"] = "--cfg loom"
     env["CARGO_TARGET_DIR"] = os.path.join(ROOT, "target", "mutants")
-    args = ["cargo", "test", "--release", "-q", "-p", "loom-tests", "--no-run"]
-    for test in tests:
-        args += ["--test", test]
+    args = ["cargo", "test", "--release", "-q", "-p", "syncpoint", "--lib", "--no-run"]
     code, out = run(args, workspace, env, TIMEOUT_S)
     if code != 0:
         sys.exit("mutant did not compile:\n" + out[-3000:])
@@ -557,7 +566,7 @@ def main():
             start = time.monotonic()
             if first and killers[name] == "argued":
                 # Its survival is allowed, so running it could not fail the check.
-                build(workspace, mutant[1])
+                build(workspace)
                 failing, note = [], ""
             else:
                 failing, note = verdict_of(workspace, names, mutant, killers[name], first)

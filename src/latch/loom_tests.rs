@@ -1,12 +1,11 @@
-//! loom models of `Latch`.
-#![cfg(loom)]
+//! loom models of `Latch` (`cfg(all(loom, test))`).
 
+use crate::loom_models::{check, message_passing};
+use crate::Latch;
 use loom::sync::atomic::{AtomicU32, Ordering::Relaxed};
 use loom::sync::Arc;
 use loom::thread;
-use loom_tests::{check, message_passing};
 use std::time::Duration;
-use syncpoint::Latch;
 
 /// Two workers write and count down; the waiter must see both writes once `wait` returns.
 /// Catches a Relaxed count-down or wait (stale reads) and a missing wake (a sleeper left

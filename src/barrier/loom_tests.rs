@@ -1,12 +1,12 @@
-//! loom models of `Barrier`.
-#![cfg(loom)]
+//! loom models of `Barrier`, inside the crate (`cfg(all(loom, test))`), so that they reach its
+//! internals (breaking the barrier, reading its count) without a test hook in the public API.
 
+use crate::loom_models::{check, on_two_threads};
+use crate::{Barrier, BarrierWaitError};
 use loom::sync::atomic::{AtomicU32, Ordering::Relaxed};
 use loom::sync::Arc;
 use loom::thread;
-use loom_tests::{check, on_two_threads};
 use std::time::Duration;
-use syncpoint::{Barrier, BarrierWaitError};
 
 /// `threads` threads share a barrier of `n` for `episodes` episodes each. Before each wait a
 /// thread stores its episode number in its slot (Relaxed); after the wait it must read the same
@@ -181,7 +181,7 @@ fn arrive_and_drop_across_two_episodes() {
 /// not sleep for ever.
 ///
 /// loom cannot run a panicking thread's destructors (its model mutex poisons), so the model
-/// breaks the barrier with `break_for_loom`, the call a `PanicGuard` makes when dropped in a
+/// breaks the barrier with `set_broken(false)`, the call a `PanicGuard` makes when dropped in a
 /// panic, and waits with `wait_timeout(Duration::MAX)`, the untimed wait that reports a broken
 /// barrier instead of panicking. tests/barrier.rs covers the guard and the panics themselves.
 #[test]
@@ -190,7 +190,7 @@ fn breaking_wakes_the_sleepers() {
         let barrier = Arc::new(Barrier::new(2));
         let breaker = {
             let barrier = barrier.clone();
-            thread::spawn(move || barrier.break_for_loom())
+            thread::spawn(move || barrier.raw.set_broken(false))
         };
         assert_eq!(
             barrier.wait_timeout(Duration::MAX),
@@ -270,7 +270,7 @@ fn refused_arrivals_leave_the_word_unchanged() {
             let barrier = barrier.clone();
             thread::spawn(move || barrier.wait_timeout(Duration::MAX).is_ok())
         };
-        barrier.break_for_loom();
+        barrier.raw.set_broken(false);
         assert_eq!(
             barrier.wait_timeout(Duration::MAX),
             Err(BarrierWaitError::Broken),
@@ -278,7 +278,7 @@ fn refused_arrivals_leave_the_word_unchanged() {
         );
         other.join().unwrap();
         assert_eq!(
-            barrier.count_for_loom(),
+            barrier.raw.arrive.word.load(Relaxed).count(),
             0,
             "a refused arrival was left counted"
         );
@@ -300,7 +300,7 @@ fn withdrawal_races_a_release_and_a_break() {
         let barrier = Arc::new(Barrier::new(2));
         let breaker = {
             let barrier = barrier.clone();
-            thread::spawn(move || barrier.break_for_loom())
+            thread::spawn(move || barrier.raw.set_broken(false))
         };
         let (timed, untimed) = on_two_threads({
             let barrier = barrier.clone();

@@ -4,13 +4,12 @@
 //! Both are run by two threads for two episodes. Before each wait a thread stores its episode
 //! number in its slot; after the wait it asserts that the other thread's slot has reached the same
 //! episode. A correct barrier passes (see `classic.rs`); these do not.
-#![cfg(loom)]
 
+use crate::loom_models::loom_finds;
+use crate::Semaphore;
 use loom::sync::atomic::{AtomicU32, Ordering::Relaxed};
 use loom::sync::Arc;
 use loom::thread;
-use loom_tests::loom_finds;
-use syncpoint::Semaphore;
 
 const N: u32 = 2;
 

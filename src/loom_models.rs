@@ -1,12 +1,11 @@
-//! Helpers for the loom models in `tests/`. Build and run with `RUSTFLAGS="--cfg loom"`.
+//! What every loom model uses (`cfg(all(loom, test))`; the models sit beside each primitive, in
+//! its `loom_tests.rs`). Run them with
+//! `RUSTFLAGS="--cfg loom" cargo test --release -p syncpoint --lib`.
 //!
 //! Every model runs under `check`, which bounds preemptions so that the whole suite stays within
 //! minutes on two cores. `loom_finds!` defines a test that shows loom finding the failure of a
 //! broken construction: a model that cannot fail proves nothing. `message_passing` is the model
-//! that every signalling primitive shares. (Plain names, not links: without `--cfg loom` this
-//! crate is empty, and its docs are built that way.)
-
-#![cfg(loom)]
+//! that every signalling primitive shares.
 
 use loom::sync::atomic::{AtomicU32, Ordering::Relaxed};
 use loom::sync::Arc;
@@ -15,7 +14,7 @@ use std::process::Command;
 /// Runs `f` under loom, exploring every interleaving with at most `preemptions` preemptions.
 ///
 /// The bound can be raised for a deeper run with `LOOM_MAX_PREEMPTIONS`.
-pub fn check<F>(preemptions: usize, f: F)
+pub(crate) fn check<F>(preemptions: usize, f: F)
 where
     F: Fn() + Sync + Send + 'static,
 {
@@ -30,9 +29,9 @@ where
 /// explores every interleaving and finds none.
 ///
 /// loom reports a deadlock with a panic that aborts the process, so the model runs in a child
-/// process: this test binary again, running only the test named `test`. Use it through
-/// [`loom_finds!`], which passes the right name.
-pub fn fails<F>(test: &str, preemptions: usize, f: F) -> String
+/// process: this test binary again, running only the test named `test` (its path in the crate,
+/// `classic::non_solutions::...`). Use it through `loom_finds!`, which passes the right name.
+pub(crate) fn fails<F>(test: &str, preemptions: usize, f: F) -> String
 where
     F: Fn() + Sync + Send + 'static,
 {
@@ -69,13 +68,15 @@ where
 ///     }
 /// }
 /// ```
-#[macro_export]
 macro_rules! loom_finds {
     ($(#[$meta:meta])* fn $name:ident(preemptions: $preemptions:expr, expect: [$($expect:expr),+ $(,)?]) $model:block) => {
         $(#[$meta])*
         #[test]
         fn $name() {
-            let failure = $crate::fails(stringify!($name), $preemptions, || $model);
+            // The test's path in the test binary: this module's path without the crate's name.
+            let path = concat!(module_path!(), "::", stringify!($name));
+            let test = path.split_once("::").map_or(path, |(_crate, test)| test);
+            let failure = $crate::loom_models::fails(test, $preemptions, || $model);
             assert!(
                 [$($expect),+].iter().any(|expected| failure.contains(expected)),
                 "loom failed `{}` for another reason than {:?}:\n{failure}",
@@ -85,10 +86,11 @@ macro_rules! loom_finds {
         }
     };
 }
+pub(crate) use loom_finds;
 
 /// Runs `run(1)` on a new loom thread and `run(0)` on this one; returns both results, in that
 /// order of index.
-pub fn on_two_threads<R, F>(run: F) -> (R, R)
+pub(crate) fn on_two_threads<R, F>(run: F) -> (R, R)
 where
     R: Send + 'static,
     F: Fn(usize) -> R + Clone + Send + 'static,
@@ -109,7 +111,7 @@ where
 ///
 /// Catches a signal or a wait whose ordering is too weak (a stale slot) and a missing wake (a
 /// waiter asleep for ever, which loom reports as a deadlock).
-pub fn message_passing<P: Send + Sync + 'static>(
+pub(crate) fn message_passing<P: Send + Sync + 'static>(
     primitive: P,
     senders: usize,
     signal: fn(&P),

@@ -1,12 +1,11 @@
-//! loom models of `Semaphore`.
-#![cfg(loom)]
+//! loom models of `Semaphore` (`cfg(all(loom, test))`).
 
+use crate::loom_models::{check, message_passing};
+use crate::Semaphore;
 use loom::sync::atomic::{AtomicU32, Ordering::Relaxed};
 use loom::sync::Arc;
 use loom::thread;
-use loom_tests::{check, message_passing};
 use std::time::Duration;
-use syncpoint::Semaphore;
 
 /// A semaphore of one permit is a mutex: a non-atomic increment (Relaxed load, then store) under
 /// it loses no update. Catches an acquire or release weakened to Relaxed (the second thread may
@@ -177,8 +176,8 @@ fn a_waiter_for_two_and_one_for_one_share_a_release() {
 ///
 /// Ignored: loom found the deadlock of the variant without the take-back in 2.5 minutes, but
 /// explores the correct code for longer than CI affords (10 minutes without a failure, not to the
-/// end). Run it by hand: `RUSTFLAGS="--cfg loom" cargo test --release -p loom-tests --test
-/// semaphore -- --ignored`.
+/// end). Run it by hand: `RUSTFLAGS="--cfg loom" cargo test --release -p syncpoint --lib --
+/// --ignored semaphore::loom_tests`.
 #[test]
 #[ignore = "minutes of exploration; run by hand (docs/testing.md)"]
 fn a_release_that_gives_its_wake_to_the_head_takes_its_mark_back() {
