@@ -13,25 +13,23 @@
 use criterion::measurement::WallTime;
 use criterion::{criterion_group, criterion_main, BenchmarkGroup, BenchmarkId, Criterion};
 use std::time::Duration;
+use syncpoint_bench::contenders::Wait;
 use syncpoint_bench::peers;
 use syncpoint_bench::threads::{cores, run_on_threads, thread_counts, Pinning};
 
-/// One benchmark: `n` threads run `iters` episodes of a fresh barrier from `make`; each thread
-/// keeps its own `S` (the spin floor's local sense).
-fn episodes<B: Sync, S: Default>(
+/// One benchmark: `n` threads run `iters` episodes of a fresh barrier from `make`.
+fn episodes<B: Wait>(
     group: &mut BenchmarkGroup<'_, WallTime>,
     name: &str,
     n: usize,
     make: fn(usize) -> B,
-    wait: fn(&B, &mut S),
 ) {
     group.bench_with_input(BenchmarkId::new(name, n), &n, |b, &n| {
         b.iter_custom(|iters| {
             let barrier = make(n);
             run_on_threads(n, &Pinning::none(), |_| {
-                let mut local = S::default();
                 for _ in 0..iters {
-                    wait(&barrier, &mut local);
+                    barrier.wait();
                 }
             })
         })
@@ -45,41 +43,16 @@ fn barriers(c: &mut Criterion) {
         .warm_up_time(Duration::from_millis(300))
         .measurement_time(Duration::from_secs(1));
     for n in thread_counts() {
-        episodes(
-            &mut group,
-            "syncpoint",
-            n,
-            syncpoint::Barrier::new,
-            |b, _: &mut ()| {
-                b.wait();
-            },
-        );
-        episodes(
-            &mut group,
-            "std",
-            n,
-            std::sync::Barrier::new,
-            |b, _: &mut ()| {
-                b.wait();
-            },
-        );
+        episodes(&mut group, "syncpoint", n, syncpoint::Barrier::new);
+        episodes(&mut group, "std", n, std::sync::Barrier::new);
         episodes(
             &mut group,
             "two-turnstile",
             n,
             syncpoint::classic::TwoTurnstileBarrier::new,
-            |b, _: &mut ()| {
-                b.wait();
-            },
         );
         if n <= cores() {
-            episodes(
-                &mut group,
-                "spin-floor",
-                n,
-                peers::SpinBarrier::new,
-                |b, sense| b.wait(sense),
-            );
+            episodes(&mut group, "spin-floor", n, peers::SpinBarrier::new);
         }
     }
     group.finish();

@@ -16,8 +16,9 @@ use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use std::sync::Mutex;
 use std::thread;
 use std::time::{Duration, Instant};
+use syncpoint_bench::contenders::Sem;
 use syncpoint_bench::peers;
-use syncpoint_bench::semaphore::{herd as herd_run, rendezvous as rendezvous_run, Sem};
+use syncpoint_bench::semaphore::{herd as herd_run, rendezvous as rendezvous_run};
 use syncpoint_bench::threads::{median, run_on_threads, Pinning};
 
 fn uncontended<S: Sem>(c: &mut Criterion, name: &str) {

@@ -8,17 +8,17 @@
 //! - `semaphore`: a thread pool's herd and the rendezvous (syncpoint_bench::semaphore);
 //! - `latch`: count down + wait on n threads.
 //!
-//! Modules by job: cli (arguments, the plan), machine (the description every output carries),
-//! contenders (who is measured, how), measure (the methods, noise), workload (the Jacobi mode),
-//! report (table, CSV, JSON), chart (SVG).
+//! Modules, top to bottom: modes (a file per mode, each building its own lineup), job (a
+//! measurement and a lineup, the pinning), cli (arguments, the plan), machine (the description
+//! every output carries), measure (the methods, noise), report (table, CSV, JSON), chart (SVG).
 
 mod chart;
 mod cli;
-mod contenders;
+mod job;
 mod machine;
 mod measure;
+mod modes;
 mod report;
-mod workload;
 
 use clap::Parser;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -30,7 +30,7 @@ use syncpoint_bench::threads::on_fresh_thread;
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     if let Some(job) = &cli.child {
-        return match contenders::run_child(job) {
+        return match modes::barrier::run_child(job) {
             Ok(json) => {
                 println!("{json}");
                 ExitCode::SUCCESS
@@ -53,7 +53,7 @@ fn main() -> ExitCode {
         target: plan.target,
         reps: plan.reps,
     };
-    let lineup = contenders::lineup(&plan, epcc);
+    let lineup = modes::lineup(&plan, epcc);
     for line in &lineup.left_out {
         eprintln!("{line}");
     }

@@ -25,24 +25,53 @@ pub struct Sampled {
     pub cpu_noise: f64,
 }
 
-/// Median, min, max of one quantity's repetitions.
-#[derive(Clone, Debug, Serialize)]
+/// Median, min, max of one quantity's repetitions, and the noise they are judged against.
+#[derive(Clone, Debug)]
 pub struct Stats {
     pub median: f64,
     pub min: f64,
     pub max: f64,
     pub samples: Vec<f64>,
+    /// A value at or below this is within the measurement's noise (the EPCC subtraction can put
+    /// it below zero); the outputs show it as such, never as a number.
+    pub noise: f64,
 }
 
 impl Stats {
-    pub fn of(mut samples: Vec<f64>) -> Option<Stats> {
+    pub fn of(mut samples: Vec<f64>, noise: f64) -> Option<Stats> {
         let median = median(&mut samples)?;
         Some(Stats {
             median,
             min: samples[0],
             max: samples[samples.len() - 1],
             samples,
+            noise,
         })
+    }
+
+    /// `value`, or `None` where it is within noise.
+    pub fn shown(&self, value: f64) -> Option<f64> {
+        (value > self.noise).then_some(value)
+    }
+}
+
+/// In JSON, every value within noise is `null`: no output shows a number that noise made.
+impl Serialize for Stats {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct Shown {
+            median: Option<f64>,
+            min: Option<f64>,
+            max: Option<f64>,
+            samples: Vec<Option<f64>>,
+        }
+        Shown {
+            median: self.shown(self.median),
+            min: self.shown(self.min),
+            max: self.shown(self.max),
+            samples: self.samples.iter().map(|&v| self.shown(v)).collect(),
+        }
+        .serialize(serializer)
     }
 }
 

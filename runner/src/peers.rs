@@ -2,7 +2,7 @@
 //! (Linux), a pure-spin sense-reversing barrier (the cache-line floor), and, where the build
 //! script could compile them (runner/build.rs), C++20's `std::barrier` and OpenMP's barrier.
 
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex};
 
 /// A counting semaphore the textbook way.
@@ -97,11 +97,12 @@ impl Drop for PosixSemaphore {
     }
 }
 
-/// The floor: a centralized sense-reversing barrier that only spins. Every thread keeps its own
-/// sense. Collapses once threads outnumber cores; run it only where they do not.
+/// The floor: a central barrier that only spins, sense reversal counted in a generation number
+/// (so that no thread keeps state of its own). Collapses once threads outnumber cores: run it
+/// only where they do not.
 pub struct SpinBarrier {
     count: crossbeam_utils::CachePadded<AtomicUsize>,
-    sense: crossbeam_utils::CachePadded<AtomicBool>,
+    generation: crossbeam_utils::CachePadded<AtomicUsize>,
     n: usize,
 }
 
@@ -109,18 +110,22 @@ impl SpinBarrier {
     pub fn new(n: usize) -> Self {
         SpinBarrier {
             count: Default::default(),
-            sense: Default::default(),
+            generation: Default::default(),
             n,
         }
     }
-    /// `local_sense` is this thread's own sense, flipped at every episode.
-    pub fn wait(&self, local_sense: &mut bool) {
-        *local_sense = !*local_sense;
+
+    pub fn wait(&self) {
+        // Relaxed: the generation read before the arrival is this episode's, since it cannot
+        // move on without this arrival; the AcqRel arrival and the Release/Acquire generation
+        // carry the data.
+        let generation = self.generation.load(Ordering::Relaxed);
         if self.count.fetch_add(1, Ordering::AcqRel) + 1 == self.n {
             self.count.store(0, Ordering::Relaxed);
-            self.sense.store(*local_sense, Ordering::Release);
+            self.generation
+                .store(generation.wrapping_add(1), Ordering::Release);
         } else {
-            while self.sense.load(Ordering::Acquire) != *local_sense {
+            while self.generation.load(Ordering::Acquire) == generation {
                 std::hint::spin_loop();
             }
         }

@@ -44,9 +44,12 @@ impl Row {
             threads: point.threads,
             oversubscribed: point.oversubscribed(),
             iterations: sampled.iterations,
-            wall: Stats::of(sampled.wall)?,
-            cpu: sampled.cpu.and_then(Stats::of),
-            switches: sampled.switches.and_then(Stats::of),
+            wall: Stats::of(sampled.wall, sampled.noise)?,
+            cpu: sampled.cpu.and_then(|c| Stats::of(c, sampled.cpu_noise)),
+            // Counts, never below zero: nothing to judge against.
+            switches: sampled
+                .switches
+                .and_then(|s| Stats::of(s, f64::NEG_INFINITY)),
             noise: sampled.noise,
             cpu_noise: sampled.cpu_noise,
         })
@@ -54,15 +57,12 @@ impl Row {
 
     /// The wall median, where it is above noise.
     pub fn wall_measured(&self) -> Option<f64> {
-        (self.wall.median > self.noise).then_some(self.wall.median)
+        self.wall.shown(self.wall.median)
     }
 
     /// The CPU median, where it is above noise.
     pub fn cpu_measured(&self) -> Option<f64> {
-        self.cpu
-            .as_ref()
-            .filter(|c| c.median > self.cpu_noise)
-            .map(|c| c.median)
+        self.cpu.as_ref().and_then(|c| c.shown(c.median))
     }
 
     fn group(&self) -> (&str, Option<usize>, usize) {
@@ -96,16 +96,18 @@ fn number(v: f64) -> String {
     }
 }
 
-fn cell(stats: &Stats, noise: f64) -> String {
-    if stats.median > noise {
-        format!(
-            "{} [{}-{}]",
-            number(stats.median),
-            number(stats.min),
-            number(stats.max)
-        )
-    } else {
-        format!("within noise (≤{})", number(noise))
+/// A median and its range, `0.31 [0.29 to 0.35]`; a value that noise put at or below the noise
+/// level (or below zero) reads "within noise", never as a number.
+fn cell(stats: &Stats) -> String {
+    let bound = |v: f64| stats.shown(v).map_or("within noise".into(), number);
+    match stats.shown(stats.median) {
+        Some(median) => format!(
+            "{} [{} to {}]",
+            number(median),
+            bound(stats.min),
+            bound(stats.max)
+        ),
+        None => format!("within noise (≤{})", number(stats.noise)),
     }
 }
 
@@ -126,8 +128,8 @@ impl Report {
             "threads".into(),
             "case".into(),
             "contender".into(),
-            "wall µs: median [min-max]".into(),
-            "CPU µs: median [min-max]".into(),
+            "wall µs: median [min to max]".into(),
+            "CPU µs: median [min to max]".into(),
             "switches".into(),
             format!("wall {}/x", short(self.baseline)),
             format!("CPU {}/x", short(self.baseline)),
@@ -143,10 +145,8 @@ impl Report {
                 r.threads.to_string(),
                 r.case.clone(),
                 r.contender.clone(),
-                cell(&r.wall, r.noise),
-                r.cpu
-                    .as_ref()
-                    .map_or("n/a".into(), |c| cell(c, r.cpu_noise)),
+                cell(&r.wall),
+                r.cpu.as_ref().map_or("n/a".into(), cell),
                 r.switches
                     .as_ref()
                     .map_or("n/a".into(), |s| number(s.median)),
@@ -240,9 +240,9 @@ impl Report {
             threads: usize,
             oversubscribed: bool,
             iterations: u64,
-            wall_median_us: f64,
-            wall_min_us: f64,
-            wall_max_us: f64,
+            wall_median_us: Option<f64>,
+            wall_min_us: Option<f64>,
+            wall_max_us: Option<f64>,
             wall_noise_us: f64,
             wall_within_noise: bool,
             cpu_median_us: Option<f64>,
@@ -262,14 +262,14 @@ impl Report {
                 threads: r.threads,
                 oversubscribed: r.oversubscribed,
                 iterations: r.iterations,
-                wall_median_us: r.wall.median,
-                wall_min_us: r.wall.min,
-                wall_max_us: r.wall.max,
+                wall_median_us: r.wall.shown(r.wall.median),
+                wall_min_us: r.wall.shown(r.wall.min),
+                wall_max_us: r.wall.shown(r.wall.max),
                 wall_noise_us: r.noise,
                 wall_within_noise: r.wall_measured().is_none(),
-                cpu_median_us: r.cpu.as_ref().map(|c| c.median),
-                cpu_min_us: r.cpu.as_ref().map(|c| c.min),
-                cpu_max_us: r.cpu.as_ref().map(|c| c.max),
+                cpu_median_us: r.cpu.as_ref().and_then(|c| c.shown(c.median)),
+                cpu_min_us: r.cpu.as_ref().and_then(|c| c.shown(c.min)),
+                cpu_max_us: r.cpu.as_ref().and_then(|c| c.shown(c.max)),
                 cpu_noise_us: r.cpu_noise,
                 cpu_within_noise: r.cpu.as_ref().map(|_| r.cpu_measured().is_none()),
                 switches_median: r.switches.as_ref().map(|s| s.median),

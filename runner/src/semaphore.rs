@@ -1,58 +1,11 @@
 //! The semaphore workloads, shared by the runner's semaphore mode and the criterion bench:
 //! a thread pool's "work available" herd and the Little Book of Semaphores' rendezvous.
 
-use crate::peers;
+use crate::contenders::Sem;
 use crate::threads::{run_on_threads, Pinning, Usage};
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::thread;
 use std::time::{Duration, Instant};
-
-/// The semaphores under one interface.
-pub trait Sem: Sync {
-    /// A semaphore with `permits` permits.
-    fn new(permits: u32) -> Self;
-    /// Takes one permit, waiting for it.
-    fn acquire(&self);
-    /// Gives one permit back.
-    fn release(&self);
-}
-
-impl Sem for syncpoint::Semaphore {
-    fn new(permits: u32) -> Self {
-        syncpoint::Semaphore::new(permits)
-    }
-    fn acquire(&self) {
-        syncpoint::Semaphore::acquire(self)
-    }
-    fn release(&self) {
-        syncpoint::Semaphore::release(self)
-    }
-}
-
-impl Sem for peers::MutexSemaphore {
-    fn new(permits: u32) -> Self {
-        peers::MutexSemaphore::new(permits)
-    }
-    fn acquire(&self) {
-        peers::MutexSemaphore::acquire(self)
-    }
-    fn release(&self) {
-        peers::MutexSemaphore::release(self)
-    }
-}
-
-#[cfg(target_os = "linux")]
-impl Sem for peers::PosixSemaphore {
-    fn new(permits: u32) -> Self {
-        peers::PosixSemaphore::new(permits)
-    }
-    fn acquire(&self) {
-        peers::PosixSemaphore::acquire(self)
-    }
-    fn release(&self) {
-        peers::PosixSemaphore::release(self)
-    }
-}
 
 /// How far apart the herd's producer releases its permits: a spin, so that the consumers are
 /// asleep again before the next item, as workers between jobs are.

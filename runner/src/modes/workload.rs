@@ -2,7 +2,7 @@
 //! arithmetic, the halo exchange and the barrier), at a barrier-bound and a compute-bound plate.
 
 use crate::cli::Plan;
-use crate::contenders::{pinning, Job, Lineup};
+use crate::job::{pinning, Job, Lineup};
 use crate::measure::repeated;
 use syncpoint_bench::jacobi::{self, Sync};
 use syncpoint_bench::threads::on_fresh_thread;
