@@ -103,7 +103,13 @@ impl Futex {
                 self.queue.wait(&self.word, expected);
                 Woken::Recheck
             }
-            Some(deadline) => self.queue.wait_until(&self.word, expected, deadline),
+            Some(deadline) => {
+                if self.queue.wait_until(&self.word, expected, deadline) {
+                    Woken::TimedOut
+                } else {
+                    Woken::Recheck
+                }
+            }
         }
     }
 

@@ -2,7 +2,6 @@
 //! one, and the kernel-side [`Queue`] the crate's [`Futex`](super::Futex) uses. Which call serves
 //! which platform is in one place, the README's "Platforms" table.
 
-use super::Woken;
 use crate::primitive::AtomicU32;
 use std::time::{Duration, Instant};
 
@@ -58,18 +57,14 @@ impl Queue {
         Os::wait(word, expected);
     }
 
-    /// Sleeps while `word` holds `expected`, until woken or `deadline`. Reports a timeout only
-    /// once [`Instant::now`] has reached the deadline, so no timed wait ends early.
-    pub(super) fn wait_until(&self, word: &AtomicU32, expected: u32, deadline: Instant) -> Woken {
+    /// Sleeps while `word` holds `expected`, until woken or `deadline`; returns whether the
+    /// deadline has passed, by [`Instant::now`], so no timed wait ends early.
+    pub(super) fn wait_until(&self, word: &AtomicU32, expected: u32, deadline: Instant) -> bool {
         let Some(remaining) = deadline.checked_duration_since(Instant::now()) else {
-            return Woken::TimedOut;
+            return true;
         };
         Os::wait_for(word, expected, remaining);
-        if Instant::now() >= deadline {
-            Woken::TimedOut
-        } else {
-            Woken::Recheck
-        }
+        Instant::now() >= deadline
     }
 
     #[cold]

@@ -1,11 +1,14 @@
 //! A counting semaphore that wakes only who can proceed.
 //!
+//! The files, top to bottom; each imports only from those below it:
+//!
 //! | file | what it holds |
 //! |---|---|
-//! | `mod.rs` | the public [`Semaphore`]: acquiring and releasing, their fast paths |
-//! | `state.rs` | the state word: permits and who waits, every bit named |
-//! | `waiter.rs` | the slow paths: waiters for one permit, the head and the queue of waiters for several, and the release that wakes them |
+//! | `mod.rs` | the public API of [`Semaphore`]: acquiring and releasing, their fast paths |
 //! | `permit.rs` | the guards: [`SemaphorePermit`], [`OwnedSemaphorePermit`] |
+//! | `waiter.rs` | the slow paths: waiters for one permit, the head and the queue of waiters for several, and the release that wakes them |
+//! | `words.rs` | the [`Semaphore`] type: its state word and its three futex words |
+//! | `state.rs` | the state word: permits and who waits, every bit named |
 //!
 //! An uncontended acquire or release is one compare-exchange on the state word. A release that
 //! finds waiters counted in the value it replaced goes to the cold path, which wakes at most as
@@ -16,8 +19,10 @@ mod loom_tests;
 mod permit;
 mod state;
 mod waiter;
+mod words;
 
 pub use permit::{OwnedSemaphorePermit, SemaphorePermit};
+pub use words::Semaphore;
 
 use crate::futex::Futex;
 use crate::primitive::{const_fn_unless_loom, Ordering};
@@ -27,53 +32,6 @@ use state::State;
 use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-
-/// A counting semaphore: a number of permits that threads acquire and release.
-///
-/// An uncontended [`acquire`](Semaphore::acquire) or [`release`](Semaphore::release) is a single
-/// atomic read-modify-write with no system call. A release makes a system call only when a thread
-/// sleeps waiting for permits, and wakes only as many sleepers as its permits can serve: one
-/// release, at most one wake, so a pool of workers asleep on a "work available" semaphore is not
-/// woken as a herd. Waiting threads spin briefly and then sleep on a futex.
-///
-/// # Fairness
-///
-/// Waiters for one permit make no queue: a thread arriving while others sleep may take a
-/// released permit first. A waiter for several permits is not starved by a stream of smaller
-/// acquirers: once it has waited about a millisecond as the first of its kind, the permits are
-/// kept for it (every other acquirer, `try_` calls included, waits or fails meanwhile) until it
-/// has its number. Waiters for several permits queue behind each other.
-///
-/// # Examples
-///
-/// Allow at most two threads into a section at a time:
-///
-/// ```
-/// use syncpoint::Semaphore;
-/// use std::thread;
-///
-/// let slots = Semaphore::new(2);
-/// thread::scope(|s| {
-///     for _ in 0..4 {
-///         s.spawn(|| {
-///             let _permit = slots.permit();
-///             assert!(slots.available_permits() <= 1);
-///         });
-///     }
-/// });
-/// assert_eq!(slots.available_permits(), 2);
-/// ```
-pub struct Semaphore {
-    /// The state word (`state::State`).
-    state: Word<State>,
-    /// Where waiters for one permit sleep (`waiter.rs`).
-    singles: Futex,
-    /// Where the head sleeps; holds its need.
-    head: Futex,
-    /// Where waiters for several permits queue behind the head.
-    queue: Futex,
-    policy: WaitPolicy,
-}
 
 impl Semaphore {
     /// The largest number of permits a semaphore can hold: 2<sup>31</sup> - 1.

@@ -1,6 +1,6 @@
 //! The guards: permits released when dropped, borrowed or owned.
 
-use super::Semaphore;
+use super::words::Semaphore;
 use std::fmt;
 use std::sync::Arc;
 

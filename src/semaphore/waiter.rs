@@ -11,7 +11,7 @@
 //! | `queue` | waiters for several permits behind the head, counted in `QUEUED` | a sequence number, bumped when the head leaves |
 
 use super::state::State;
-use super::Semaphore;
+use super::words::Semaphore;
 use crate::futex::Futex;
 use crate::primitive::{fence, Ordering};
 use crate::wait::{wait, TimedOut, WaitPolicy, Waiter};

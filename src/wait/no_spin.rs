@@ -1,7 +1,7 @@
 //! The spin under loom: none. A spin only re-reads the word, so it adds no behaviour the models
 //! could miss, multiplies the interleavings, and could hide a missing wake behind a lucky re-read.
 
-use super::WaitPolicy;
+use super::policy::WaitPolicy;
 use std::time::Instant;
 
 /// Never spins: the waiter sleeps at its first chance.

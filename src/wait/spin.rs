@@ -1,6 +1,6 @@
 //! The spin before a sleep, as the [`WaitPolicy`] says (docs/design.md, "Waiting").
 
-use super::WaitPolicy;
+use super::policy::WaitPolicy;
 use std::cell::Cell;
 use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
