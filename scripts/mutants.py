@@ -55,6 +55,9 @@ PRIMITIVES = [
     (["src/barrier/*.rs"], ["barrier"], ["--lib", "barrier", "soak"]),
     (["src/wait/mod.rs", "src/futex/mod.rs", "src/word.rs"], ["semaphore", "latch", "barrier"],
      ["semaphore", "latch", "barrier"]),
+    # The spin is compiled out under loom (it only chooses when to sleep); its hand-written
+    # mutants face the unit tests that count sleeps (src/wait/convoy_tests.rs).
+    (["src/wait/spin.rs"], [], ["--lib"]),
 ]
 
 # A hang in the std tests kills the mutant too; they take seconds when nothing hangs.
@@ -198,6 +201,10 @@ HAND_WRITTEN = [
      "(self.semaphore.head.load(Ordering::Relaxed) != 0).then_some(bumps)",
      "Some(bumps)",
      "a queued waiter sleeps without looking at the head word"),
+    ("src/wait/spin.rs", "register",
+     "end = end.max(woke + WAKING_SPIN);",
+     "end = end.max(woke);",
+     "an adaptive wait does not spin through a recent wake (the convoy of sleeps)"),
     ("src/semaphore/waiter.rs", "step_down",
      "self.state.fetch_add(0, Ordering::AcqRel)",
      "self.state.load(Ordering::Acquire)",
@@ -263,6 +270,7 @@ src/semaphore/waiter.rs::wake_singles: Ordering::Release -> Relaxed => semaphore
 src/semaphore/waiter.rs::wake_singles: delete self.singles.wake(n) => semaphore::a_head_that_times_out_passes_its_permits_on
 src/wait/mod.rs::wait: Ordering::Acquire -> Relaxed => semaphore::a_head_that_times_out_passes_its_permits_on
 src/wait/mod.rs::wait: Ordering::Acquire -> Relaxed #2 => barrier::withdrawal_races_a_release_and_a_break
+src/wait/spin.rs::register: hand-written: an adaptive wait does not spin through a recent wake (the convoy of sleeps) => std
 """
 
 ORDERING = re.compile(r"Ordering::(Acquire|Release|AcqRel|SeqCst)")

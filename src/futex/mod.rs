@@ -59,6 +59,19 @@ impl Deref for Futex {
     }
 }
 
+/// When this thread last woke a sleeper on any futex word, or came back from a sleep that no
+/// timeout ended (`None`: never). Not under loom, whose spin is compiled out.
+#[cfg(not(loom))]
+pub(crate) fn last_wake() -> Option<Instant> {
+    backend::last_wake()
+}
+
+/// How many futex sleeps this thread has begun: for the tests that count what a wait costs.
+#[cfg(all(test, not(loom)))]
+pub(crate) fn sleeps() -> u64 {
+    backend::sleeps()
+}
+
 /// What ended a [`Futex::sleep`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Woken {

@@ -3,6 +3,7 @@
 //! which platform is in one place, the README's "Platforms" table.
 
 use crate::primitive::AtomicU32;
+use std::cell::Cell;
 use std::time::{Duration, Instant};
 
 /// What a platform file provides: its `Os` implements this, and nothing outside this file knows
@@ -44,6 +45,39 @@ cfg_if::cfg_if! {
 
 use platform::Os;
 
+std::thread_local! {
+    /// When this thread last made a wake call, or came back from an untimed sleep or a timed
+    /// one that did not time out: see [`last_wake`].
+    static LAST_WAKE: Cell<Option<Instant>> = const { Cell::new(None) };
+    /// The sleeps this thread has begun, for the tests that count them.
+    #[cfg(test)]
+    static SLEEPS: Cell<u64> = const { Cell::new(0) };
+}
+
+/// How many futex sleeps this thread has begun (tests only).
+#[cfg(test)]
+pub(super) fn sleeps() -> u64 {
+    SLEEPS.with(Cell::get)
+}
+
+#[inline]
+fn count_sleep() {
+    #[cfg(test)]
+    SLEEPS.with(|sleeps| sleeps.set(sleeps.get() + 1));
+}
+
+/// When this thread last woke a sleeper or was woken (`None`: never). The wait policy reads it:
+/// the threads a waiter waits for just after a wake are often the ones that wake was for, still
+/// on their way back from the kernel (docs/design.md, "Waiting"). Written only around system
+/// calls, so the clock read costs nothing that matters.
+pub(super) fn last_wake() -> Option<Instant> {
+    LAST_WAKE.with(Cell::get)
+}
+
+fn note_wake() {
+    LAST_WAKE.with(|last| last.set(Some(Instant::now())));
+}
+
 /// The kernel keeps the queue of sleepers; there is nothing to keep here.
 pub(super) struct Queue;
 
@@ -54,7 +88,9 @@ impl Queue {
 
     #[inline]
     pub(super) fn wait(&self, word: &AtomicU32, expected: u32) {
+        count_sleep();
         Os::wait(word, expected);
+        note_wake();
     }
 
     /// Sleeps while `word` holds `expected`, until woken or `deadline`; returns whether the
@@ -63,21 +99,28 @@ impl Queue {
         let Some(remaining) = deadline.checked_duration_since(Instant::now()) else {
             return true;
         };
+        count_sleep();
         Os::wait_for(word, expected, remaining);
-        Instant::now() >= deadline
+        let now = Instant::now();
+        if now < deadline {
+            LAST_WAKE.with(|last| last.set(Some(now)));
+        }
+        now >= deadline
     }
 
     #[cold]
     pub(super) fn wake_all(&self, word: &AtomicU32) {
         Os::wake_all(word);
+        note_wake();
     }
 
     #[cold]
     pub(super) fn wake(&self, word: &AtomicU32, n: u32) {
         match n {
-            0 => {}
+            0 => return,
             1 => Os::wake_one(word),
             n => Os::wake_many(word, n),
         }
+        note_wake();
     }
 }

@@ -11,11 +11,15 @@ use crate::futex::{Futex, Woken};
 use crate::primitive::Ordering;
 use std::time::{Duration, Instant};
 
+#[cfg(all(test, not(loom)))]
+mod convoy_tests;
 mod policy;
 #[cfg_attr(loom, path = "no_spin.rs")]
 mod spin;
 
 pub use policy::WaitPolicy;
+#[cfg(all(test, not(loom)))]
+use spin::set_budget;
 use spin::Spin;
 
 /// A waiting thread's side of [`wait`]: when it can proceed, and how it says that it sleeps.
