@@ -48,16 +48,40 @@ pub(crate) fn set_budget(ns: u32) {
     BUDGET_NS.with(|budget| budget.set(ns));
 }
 
+/// The cores the process's threads may run on, counted once (at the first wait that asks).
 fn cores() -> usize {
     match CORES.load(Ordering::Relaxed) {
         0 => {
-            let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-            let cores = u32::try_from(cores).unwrap_or(u32::MAX);
+            let cores = u32::try_from(count_cores()).unwrap_or(u32::MAX);
             CORES.store(cores, Ordering::Relaxed);
             cores as usize
         }
         cores => cores as usize,
     }
+}
+
+/// std's `available_parallelism` counts the calling thread's CPU set (and the cgroup's CPU
+/// quota): a thread pinned to one core, as HPC threads are, would count one core for the whole
+/// process, and every adaptive wait would then yield instead of spinning. So, on Linux, the
+/// process's CPU set (its first thread's) counts, unless the quota binds below the calling
+/// thread's own set, which then tells the quota.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+fn count_cores() -> usize {
+    use rustix::thread::sched_getaffinity;
+    let available = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let count = |set: rustix::io::Result<rustix::thread::CpuSet>| {
+        set.map_or(available, |set| set.count() as usize)
+    };
+    let thread = count(sched_getaffinity(None));
+    if available < thread {
+        return available; // the quota binds
+    }
+    count(sched_getaffinity(Some(rustix::process::getpid()))).max(available)
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+fn count_cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
 /// The spin before a sleep: a waiter calls [`spin`](Spin::spin) between two looks at its
