@@ -51,6 +51,12 @@ pub struct Cli {
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub reps: Option<u32>,
 
+    /// Rounds: the whole lineup is measured this many times, the contenders taking turns, and
+    /// every round's figure is reported (a result that is fast in most rounds and slow in some
+    /// shows)
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub rounds: u32,
+
     /// Also write the results as CSV (machine description in leading '#' lines)
     #[arg(long, value_name = "FILE")]
     pub csv: Option<PathBuf>,
@@ -129,6 +135,8 @@ pub struct Plan {
     pub points: Vec<Point>,
     pub variants: Vec<Variant>,
     pub reps: usize,
+    /// Times the whole lineup is measured, the contenders taking turns.
+    pub rounds: usize,
     /// The length of one timed run.
     pub target: Duration,
     pub csv: Option<PathBuf>,
@@ -203,6 +211,7 @@ impl Cli {
             reps: self
                 .reps
                 .map_or(if self.quick { 3 } else { 15 }, |r| r as usize),
+            rounds: self.rounds as usize,
             target: Duration::from_millis(if self.quick { 2 } else { 20 }),
             csv: self.csv.clone(),
             json: self.json.clone(),

@@ -58,7 +58,7 @@ fn main() -> ExitCode {
         eprintln!("{line}");
     }
     let progress = if std::io::stderr().is_terminal() {
-        let bar = ProgressBar::new(lineup.jobs.len() as u64);
+        let bar = ProgressBar::new((lineup.jobs.len() * plan.rounds) as u64);
         bar.set_style(
             ProgressStyle::with_template("{bar:30} {pos}/{len} {elapsed} {msg}")
                 .unwrap_or_else(|_| ProgressStyle::default_bar()),
@@ -68,32 +68,40 @@ fn main() -> ExitCode {
         ProgressBar::hidden()
     };
     let started = Instant::now();
-    let mut rows = Vec::new();
     let mut left_out = lineup.left_out;
-    for job in &lineup.jobs {
-        let point = job.point;
-        let at = match point.cores {
-            Some(c) => format!("{} threads on {c} cores", point.threads),
-            None => format!("{} threads", point.threads),
-        };
-        progress.set_message(format!("{} {}, {at}", job.contender, job.case));
-        // A fresh thread per measurement: whatever it pins ends with it.
-        match on_fresh_thread(|| (job.run)()) {
-            Ok(sampled) => {
-                match report::Row::new(job.case.clone(), job.contender, point, sampled) {
-                    Some(row) => rows.push(row),
-                    None => {
-                        left_out.push(format!("{} {} at {at}: no sample", job.contender, job.case))
-                    }
+    // Every job's rounds, the contenders taking turns within each round.
+    let mut rounds: Vec<Vec<measure::Sampled>> = lineup.jobs.iter().map(|_| Vec::new()).collect();
+    for _ in 0..plan.rounds {
+        for (job, taken) in lineup.jobs.iter().zip(&mut rounds) {
+            progress.set_message(format!("{} {}, {}", job.contender, job.case, at(job.point)));
+            // A fresh thread per measurement: whatever it pins ends with it.
+            match on_fresh_thread(|| (job.run)()) {
+                Ok(sampled) => taken.push(sampled),
+                Err(why) => {
+                    let line = format!(
+                        "{} {} at {} not measured: {why}",
+                        job.contender,
+                        job.case,
+                        at(job.point)
+                    );
+                    progress.suspend(|| eprintln!("{line}"));
+                    left_out.push(line);
                 }
             }
-            Err(why) => {
-                let line = format!("{} {} at {at} not measured: {why}", job.contender, job.case);
-                progress.suspend(|| eprintln!("{line}"));
-                left_out.push(line);
-            }
+            progress.inc(1);
         }
-        progress.inc(1);
+    }
+    let mut rows = Vec::new();
+    for (job, taken) in lineup.jobs.iter().zip(rounds) {
+        match report::Row::new(job.case.clone(), job.contender, job.point, taken) {
+            Some(row) => rows.push(row),
+            None => left_out.push(format!(
+                "{} {} at {}: no sample",
+                job.contender,
+                job.case,
+                at(job.point)
+            )),
+        }
     }
     progress.finish_and_clear();
     machine.finish();
@@ -107,6 +115,9 @@ fn main() -> ExitCode {
     };
     println!("{}", report.header());
     print!("{}", report.table());
+    if let Some(rounds) = report.rounds() {
+        print!("{rounds}");
+    }
     eprintln!("{} in {:.0?}", report.summary(), started.elapsed());
     let mut failed = false;
     let written = [
@@ -149,5 +160,13 @@ fn main() -> ExitCode {
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS
+    }
+}
+
+/// Where a job's threads run, for messages.
+fn at(point: cli::Point) -> String {
+    match point.cores {
+        Some(c) => format!("{} threads on {c} cores", point.threads),
+        None => format!("{} threads", point.threads),
     }
 }

@@ -25,6 +25,34 @@ pub struct Sampled {
     pub cpu_noise: f64,
 }
 
+impl Sampled {
+    /// Several rounds of one measurement as one: their repetitions pooled, the highest noise
+    /// level of any round, the first round's iterations. `None` for no round.
+    pub fn pooled(rounds: Vec<Sampled>) -> Option<Sampled> {
+        let mut rounds = rounds.into_iter();
+        let mut all = rounds.next()?;
+        for round in rounds {
+            all.wall.extend(round.wall);
+            all.cpu = all.cpu.zip(round.cpu).map(|(mut a, b)| {
+                a.extend(b);
+                a
+            });
+            all.switches = all.switches.zip(round.switches).map(|(mut a, b)| {
+                a.extend(b);
+                a
+            });
+            all.noise = all.noise.max(round.noise);
+            all.cpu_noise = all.cpu_noise.max(round.cpu_noise);
+        }
+        Some(all)
+    }
+}
+
+/// The median of `values`; `None` when empty.
+pub fn median_of(values: &[f64]) -> Option<f64> {
+    median(&mut values.to_vec())
+}
+
 /// Median, min, max of one quantity's repetitions, and the noise they are judged against.
 #[derive(Clone, Debug)]
 pub struct Stats {

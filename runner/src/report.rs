@@ -28,16 +28,31 @@ pub struct Row {
     pub noise: f64,
     /// The same for CPU time.
     pub cpu_noise: f64,
+    /// With `--rounds` above 1: the median wall time of each round, in order.
+    pub rounds: Option<Stats>,
 }
 
 impl Row {
+    /// The row of one job, from its rounds: the repetitions of every round pooled, and each
+    /// round's median kept (with `--rounds` above 1). A round's noise level can differ from the
+    /// next's; the highest is kept, so nothing reads as measured that one round called noise.
     pub fn new(
         case: String,
         contender: &str,
         point: crate::cli::Point,
-        sampled: Sampled,
+        rounds: Vec<Sampled>,
     ) -> Option<Row> {
+        let round_medians: Vec<f64> = rounds
+            .iter()
+            .filter_map(|s| crate::measure::median_of(&s.wall))
+            .collect();
+        let several = rounds.len() > 1;
+        let sampled = Sampled::pooled(rounds)?;
+        let rounds = several
+            .then(|| Stats::of(round_medians, sampled.noise))
+            .flatten();
         Some(Row {
+            rounds,
             case,
             contender: contender.to_string(),
             cores: point.cores,
@@ -82,6 +97,10 @@ pub struct Report {
     pub left_out: Vec<String>,
     pub rows: Vec<Row>,
 }
+
+/// The contender every other is set beside, round by round, where it was measured: the spin
+/// floor of barrier mode.
+pub const FLOOR: &str = "spin floor";
 
 /// A value with 3 significant figures at least 0.001 apart.
 fn number(v: f64) -> String {
@@ -205,6 +224,65 @@ impl Report {
             self.baseline,
             self.machine.lines("")
         )
+    }
+
+    /// With `--rounds` above 1: every row's round medians, in order; for a row measured beside
+    /// the spin floor, each round's ratio to the floor of the same round, and how many rounds
+    /// lay above twice it. `None` with one round.
+    pub fn rounds(&self) -> Option<String> {
+        let mut out = String::new();
+        for r in &self.rows {
+            let Some(rounds) = &r.rounds else { continue };
+            let shown = |v: f64| rounds.shown(v).map_or("noise".into(), number);
+            let at = r.cores.map_or(format!("{} threads", r.threads), |c| {
+                format!("{} threads on {c} cores", r.threads)
+            });
+            let _ = write!(
+                out,
+                "{at}, {}, {}: {}",
+                r.case,
+                r.contender,
+                rounds
+                    .samples
+                    .iter()
+                    .map(|&v| shown(v))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            );
+            let floor = self
+                .rows
+                .iter()
+                .find(|f| {
+                    f.group() == r.group() && f.contender == FLOOR && f.contender != r.contender
+                })
+                .and_then(|f| f.rounds.as_ref());
+            if let Some(floor) = floor {
+                let ratios: Vec<Option<f64>> = rounds
+                    .samples
+                    .iter()
+                    .zip(&floor.samples)
+                    .map(|(&v, &f)| Some(rounds.shown(v)? / floor.shown(f)?))
+                    .collect();
+                let above = ratios.iter().flatten().filter(|&&x| x > 2.0).count();
+                let _ = write!(
+                    out,
+                    "; x floor: {}; rounds above 2x the floor: {above} of {}",
+                    ratios
+                        .iter()
+                        .map(|x| x.map_or("-".into(), number))
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                    ratios.len()
+                );
+            }
+            out.push('\n');
+        }
+        (!out.is_empty()).then(|| {
+            format!(
+                "\nevery round ({}, median of each round's repetitions, in the order measured; the contenders took turns within each round):\n{out}",
+                self.unit
+            )
+        })
     }
 
     /// The one-line summary: what was measured, what was left out.

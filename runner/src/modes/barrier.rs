@@ -4,6 +4,7 @@
 use crate::cli::{Plan, Point, Variant};
 use crate::job::{pinning, Job, Lineup};
 use crate::measure::{delay, Epcc, Runs};
+use crate::report::FLOOR;
 use serde::{Deserialize, Serialize};
 use std::process::Command;
 use std::thread;
@@ -248,6 +249,11 @@ pub fn lineup(plan: &Plan, epcc: Epcc) -> Lineup {
             if cfg!(peer_omp) {
                 jobs.push(omp_job(v, "OpenMP barrier", point, epcc, false));
                 jobs.push(omp_job(v, "OpenMP passive", point, epcc, true));
+            }
+            // The floor: a barrier that only spins, where it can (it takes milliseconds an
+            // episode once threads outnumber cores).
+            if !point.oversubscribed() {
+                jobs.push(rust_job(v, FLOOR, point, epcc, peers::SpinBarrier::new));
             }
         }
     }
