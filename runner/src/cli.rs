@@ -57,6 +57,11 @@ pub struct Cli {
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub rounds: u32,
 
+    /// CPU hogs: this many threads that only compute run through every measurement, pinned
+    /// round-robin onto the same cores as the measured threads (a second job on the node)
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=64))]
+    pub hogs: u32,
+
     /// Also write the results as CSV (machine description in leading '#' lines)
     #[arg(long, value_name = "FILE")]
     pub csv: Option<PathBuf>,
@@ -137,6 +142,8 @@ pub struct Plan {
     pub reps: usize,
     /// Times the whole lineup is measured, the contenders taking turns.
     pub rounds: usize,
+    /// CPU hogs running through every measurement.
+    pub hogs: usize,
     /// The length of one timed run.
     pub target: Duration,
     pub csv: Option<PathBuf>,
@@ -212,6 +219,7 @@ impl Cli {
                 .reps
                 .map_or(if self.quick { 3 } else { 15 }, |r| r as usize),
             rounds: self.rounds as usize,
+            hogs: self.hogs as usize,
             target: Duration::from_millis(if self.quick { 2 } else { 20 }),
             csv: self.csv.clone(),
             json: self.json.clone(),

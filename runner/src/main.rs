@@ -25,7 +25,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::time::Instant;
-use syncpoint_bench::threads::on_fresh_thread;
+use syncpoint_bench::threads::{on_fresh_thread, with_hogs};
 
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
@@ -42,11 +42,17 @@ fn main() -> ExitCode {
         };
     }
     let plan = cli.plan();
-    let pinning = if cli.no_pin {
+    let mut pinning = if cli.no_pin {
         "not pinned".to_string()
     } else {
         "pinned round-robin onto the first k logical CPUs".to_string()
     };
+    if plan.hogs > 0 {
+        pinning.push_str(&format!(
+            ", with {} CPU hog thread(s) computing on the same cores",
+            plan.hogs
+        ));
+    }
     let mut machine = machine::Machine::describe(pinning);
     let epcc = measure::Epcc {
         delay_iters: measure::calibrate_delay(),
@@ -75,7 +81,9 @@ fn main() -> ExitCode {
         for (job, taken) in lineup.jobs.iter().zip(&mut rounds) {
             progress.set_message(format!("{} {}, {}", job.contender, job.case, at(job.point)));
             // A fresh thread per measurement: whatever it pins ends with it.
-            match on_fresh_thread(|| (job.run)()) {
+            match with_hogs(plan.hogs, &job::pinning(job.point), || {
+                on_fresh_thread(|| (job.run)())
+            }) {
                 Ok(sampled) => taken.push(sampled),
                 Err(why) => {
                     let line = format!(

@@ -84,6 +84,27 @@ pub fn run_on_threads(n: usize, pinning: &Pinning, body: impl Fn(usize) + Sync) 
     })
 }
 
+/// Runs `f` while `hogs` threads that only compute run beside it, pinned by `pinning` (hog `i`
+/// as thread `i`): another job's load on the same cores. They stop when `f` returns.
+pub fn with_hogs<T>(hogs: usize, pinning: &Pinning, f: impl FnOnce() -> T) -> T {
+    let stop = AtomicBool::new(false);
+    std::thread::scope(|s| {
+        for me in 0..hogs {
+            let stop = &stop;
+            s.spawn(move || {
+                pinning.pin(me);
+                let mut x = 0u64;
+                while !stop.load(Relaxed) {
+                    x = std::hint::black_box(x.wrapping_add(1));
+                }
+            });
+        }
+        let result = f();
+        stop.store(true, Relaxed);
+        result
+    })
+}
+
 /// Runs `f` on a spawned thread and returns its result: what a measurement pins stays on that
 /// thread.
 pub fn on_fresh_thread<T: Send>(f: impl FnOnce() -> T + Send) -> T {
