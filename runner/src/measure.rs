@@ -59,6 +59,7 @@ pub struct Stats {
     pub median: f64,
     pub min: f64,
     pub max: f64,
+    /// In the order measured.
     pub samples: Vec<f64>,
     /// A value at or below this is within the measurement's noise (the EPCC subtraction can put
     /// it below zero); the outputs show it as such, never as a number.
@@ -66,12 +67,13 @@ pub struct Stats {
 }
 
 impl Stats {
-    pub fn of(mut samples: Vec<f64>, noise: f64) -> Option<Stats> {
-        let median = median(&mut samples)?;
+    pub fn of(samples: Vec<f64>, noise: f64) -> Option<Stats> {
+        let mut sorted = samples.clone();
+        let median = median(&mut sorted)?;
         Some(Stats {
             median,
-            min: samples[0],
-            max: samples[samples.len() - 1],
+            min: sorted[0],
+            max: sorted[sorted.len() - 1],
             samples,
             noise,
         })
