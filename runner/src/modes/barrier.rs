@@ -226,6 +226,13 @@ pub fn lineup(plan: &Plan, epcc: Epcc) -> Lineup {
     let mut jobs = Vec::new();
     for &point in &plan.points {
         for &v in &plan.variants {
+            // The floor: a barrier that only spins, where it can (it takes milliseconds an
+            // episode once threads outnumber cores); measured just before syncpoint's default,
+            // so that the two see the machine in the same state (a VM's can change within
+            // seconds).
+            if !point.oversubscribed() {
+                jobs.push(rust_job(v, FLOOR, point, epcc, peers::SpinBarrier::new));
+            }
             for (name, policy) in SYNCPOINT_POLICIES {
                 jobs.push(rust_job(v, name, point, epcc, move |n| {
                     syncpoint::Barrier::new(n).with_wait_policy(policy)
@@ -249,11 +256,6 @@ pub fn lineup(plan: &Plan, epcc: Epcc) -> Lineup {
             if cfg!(peer_omp) {
                 jobs.push(omp_job(v, "OpenMP barrier", point, epcc, false));
                 jobs.push(omp_job(v, "OpenMP passive", point, epcc, true));
-            }
-            // The floor: a barrier that only spins, where it can (it takes milliseconds an
-            // episode once threads outnumber cores).
-            if !point.oversubscribed() {
-                jobs.push(rust_job(v, FLOOR, point, epcc, peers::SpinBarrier::new));
             }
         }
     }
