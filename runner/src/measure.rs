@@ -23,6 +23,11 @@ pub struct Sampled {
     pub noise: f64,
     /// The same for CPU time.
     pub cpu_noise: f64,
+    /// Barrier mode, a Rust-driven barrier where threads do not outnumber cores: the spin
+    /// floor's wall time per unit in a run of its own just before each repetition, on the same
+    /// threads (a VM's floor moves within a second, so only a neighbour is a fair measure).
+    #[serde(default)]
+    pub floor: Option<Vec<f64>>,
 }
 
 impl Sampled {
@@ -38,6 +43,10 @@ impl Sampled {
                 a
             });
             all.switches = all.switches.zip(round.switches).map(|(mut a, b)| {
+                a.extend(b);
+                a
+            });
+            all.floor = all.floor.zip(round.floor).map(|(mut a, b)| {
                 a.extend(b);
                 a
             });
@@ -153,15 +162,17 @@ impl Epcc {
     /// timed `reps` times; then one warm-up run and `reps` timed runs. Overhead per episode =
     /// (run - median reference) / innerreps; CPU per episode = (CPU of the run - the delays'
     /// CPU) / innerreps. Values at or below the reference's spread per episode are noise.
+    /// `run(plan)` may also return the paired floor's runs, one before each of its own (see
+    /// [`Sampled::floor`]).
     pub fn measure(
         &self,
         point: Point,
         variant: Variant,
         pinning: &Pinning,
-        mut run: impl FnMut(&[u64]) -> Runs,
+        mut run: impl FnMut(&[u64]) -> (Runs, Option<Vec<Duration>>),
     ) -> Sampled {
         let mut innerreps = 1u64;
-        while innerreps < 1 << 24 && run(&[innerreps])[0].0 < self.target {
+        while innerreps < 1 << 24 && run(&[innerreps]).0[0].0 < self.target {
             innerreps *= 2;
         }
         let iters = self.delay_iters;
@@ -186,8 +197,14 @@ impl Epcc {
         } else {
             point.threads as f64
         };
-        let runs = run(&vec![innerreps; self.reps + 1]);
+        let (runs, floor) = run(&vec![innerreps; self.reps + 1]);
         let runs = &runs[1..];
+        let floor = floor.map(|floor| {
+            floor[1..]
+                .iter()
+                .map(|t| per(t.as_secs_f64() * 1e6 - reference_median))
+                .collect()
+        });
         let wall = runs
             .iter()
             .map(|(t, _)| per(t.as_secs_f64() * 1e6 - reference_median))
@@ -210,6 +227,7 @@ impl Epcc {
             // The delays' CPU time is estimated from the reference, so its spread is the CPU
             // time's noise too (the CPU clocks themselves count nanoseconds).
             cpu_noise: per(delayers * spread),
+            floor,
         }
     }
 }
@@ -262,5 +280,6 @@ pub fn per_unit(iterations: u64, runs: &[(Duration, Option<Usage>)]) -> Sampled 
         // (the clocks count nanoseconds).
         noise: 0.0,
         cpu_noise: 0.0,
+        floor: None,
     }
 }

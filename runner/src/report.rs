@@ -30,6 +30,10 @@ pub struct Row {
     pub cpu_noise: f64,
     /// With `--rounds` above 1: the median wall time of each round, in order.
     pub rounds: Option<Stats>,
+    /// Where each repetition was paired with a run of the spin floor just before it: per round,
+    /// the median over its repetitions of this row's time over the floor's (`None` where noise
+    /// hid either).
+    pub x_floor: Option<Vec<Option<f64>>>,
 }
 
 impl Row {
@@ -46,6 +50,20 @@ impl Row {
             .iter()
             .filter_map(|s| crate::measure::median_of(&s.wall))
             .collect();
+        let x_floor = rounds
+            .iter()
+            .map(|s| {
+                let floor = s.floor.as_ref()?;
+                let ratios: Vec<f64> = s
+                    .wall
+                    .iter()
+                    .zip(floor)
+                    .filter(|&(&w, &f)| w > s.noise && f > s.noise)
+                    .map(|(w, f)| w / f)
+                    .collect();
+                Some(crate::measure::median_of(&ratios))
+            })
+            .collect::<Option<Vec<_>>>();
         let several = rounds.len() > 1;
         let sampled = Sampled::pooled(rounds)?;
         let rounds = several
@@ -53,6 +71,7 @@ impl Row {
             .flatten();
         Some(Row {
             rounds,
+            x_floor,
             case,
             contender: contender.to_string(),
             cores: point.cores,
@@ -98,8 +117,8 @@ pub struct Report {
     pub rows: Vec<Row>,
 }
 
-/// The contender every other is set beside, round by round, where it was measured: the spin
-/// floor of barrier mode.
+/// The spin floor of barrier mode: its own row, and the run paired with every repetition of
+/// the other Rust-driven barriers where threads do not outnumber cores.
 pub const FLOOR: &str = "spin floor";
 
 /// A value with 3 significant figures at least 0.001 apart.
@@ -226,8 +245,8 @@ impl Report {
         )
     }
 
-    /// With `--rounds` above 1: every row's round medians, in order; for a row measured beside
-    /// the spin floor, each round's ratio to the floor of the same round, and how many rounds
+    /// With `--rounds` above 1: every row's round medians, in order; for a row whose
+    /// repetitions were paired with the spin floor, each round's ratio to it, and how many rounds
     /// lay above twice it. `None` with one round.
     pub fn rounds(&self) -> Option<String> {
         let mut out = String::new();
@@ -249,20 +268,7 @@ impl Report {
                     .collect::<Vec<_>>()
                     .join(" ")
             );
-            let floor = self
-                .rows
-                .iter()
-                .find(|f| {
-                    f.group() == r.group() && f.contender == FLOOR && f.contender != r.contender
-                })
-                .and_then(|f| f.rounds.as_ref());
-            if let Some(floor) = floor {
-                let ratios: Vec<Option<f64>> = rounds
-                    .samples
-                    .iter()
-                    .zip(&floor.samples)
-                    .map(|(&v, &f)| Some(rounds.shown(v)? / floor.shown(f)?))
-                    .collect();
+            if let Some(ratios) = &r.x_floor {
                 let above = ratios.iter().flatten().filter(|&&x| x > 2.0).count();
                 let _ = write!(
                     out,

@@ -16,39 +16,48 @@ use syncpoint_bench::threads::Usage;
 
 /// The EPCC timed runs on the runner's own threads: thread `me` pinned, `{ delay; wait }`
 /// `plan[r]` times per run, thread 0 timing each run from the common start; each thread
-/// measures its own CPU time over the run, and the run's is their sum.
+/// measures its own CPU time over the run, and the run's is their sum. With a `floor`, the same
+/// threads run the floor just before each run, and thread 0's times of those come back too.
 fn rust_runs(
     barrier: &impl Wait,
+    floor: Option<&peers::SpinBarrier>,
     point: Point,
     variant: Variant,
     epcc: Epcc,
     plan: &[u64],
-) -> Runs {
+) -> (Runs, Option<Vec<Duration>>) {
     let n = point.threads;
     let pinning = pinning(point);
     let control = std::sync::Barrier::new(n);
-    let body = |me: usize| -> Vec<(Duration, Option<Usage>)> {
+    let episodes = |me: usize, innerreps: u64, barrier: &dyn Wait| {
+        control.wait();
+        let before = Usage::thread_now();
+        let start = Instant::now();
+        for i in 0..innerreps {
+            if variant != Variant::Rotating || i % n as u64 == me as u64 {
+                delay(epcc.delay_iters);
+            }
+            barrier.wait();
+        }
+        let wall = start.elapsed();
+        (
+            wall,
+            Usage::thread_now().zip(before).map(|(a, b)| a.since(b)),
+        )
+    };
+    let body = |me: usize| -> (Vec<(Duration, Option<Usage>)>, Vec<Duration>) {
         pinning.pin(me);
         let mut runs = Vec::with_capacity(plan.len());
+        let mut floor_runs = Vec::new();
         for &innerreps in plan {
-            control.wait();
-            let before = Usage::thread_now();
-            let start = Instant::now();
-            for i in 0..innerreps {
-                if variant != Variant::Rotating || i % n as u64 == me as u64 {
-                    delay(epcc.delay_iters);
-                }
-                barrier.wait();
+            if let Some(floor) = floor {
+                floor_runs.push(episodes(me, innerreps, floor).0);
             }
-            let wall = start.elapsed();
-            runs.push((
-                wall,
-                Usage::thread_now().zip(before).map(|(a, b)| a.since(b)),
-            ));
+            runs.push(episodes(me, innerreps, barrier));
         }
-        runs
+        (runs, floor_runs)
     };
-    let per_thread: Vec<Vec<(Duration, Option<Usage>)>> = thread::scope(|s| {
+    let mut per_thread: Vec<_> = thread::scope(|s| {
         let body = &body;
         let threads: Vec<_> = (0..n).map(|me| s.spawn(move || body(me))).collect();
         threads
@@ -56,7 +65,9 @@ fn rust_runs(
             .map(|t| t.join().expect("a barrier thread panicked"))
             .collect()
     });
-    sum_threads(&per_thread)
+    let floor = floor.map(|_| std::mem::take(&mut per_thread[0].1));
+    let runs: Vec<_> = per_thread.into_iter().map(|(runs, _)| runs).collect();
+    (sum_threads(&runs), floor)
 }
 
 #[cfg(peer_omp)]
@@ -89,7 +100,9 @@ fn variant_name(variant: Variant) -> String {
     }
 }
 
-/// A barrier driven by the Rust EPCC loop, made fresh for each measurement by `make(threads)`.
+/// A barrier driven by the Rust EPCC loop, made fresh for each measurement by `make(threads)`;
+/// where threads do not outnumber cores, each repetition is paired with a run of the spin floor
+/// just before it ([`Sampled::floor`](crate::measure::Sampled)).
 fn rust_job<B: Wait + 'static>(
     variant: Variant,
     contender: &'static str,
@@ -99,8 +112,10 @@ fn rust_job<B: Wait + 'static>(
 ) -> Job {
     Job::new(variant_name(variant), contender, point, move || {
         let barrier = make(point.threads);
+        let floor = (!point.oversubscribed() && contender != FLOOR)
+            .then(|| peers::SpinBarrier::new(point.threads));
         Ok(epcc.measure(point, variant, &pinning(point), |plan| {
-            rust_runs(&barrier, point, variant, epcc, plan)
+            rust_runs(&barrier, floor.as_ref(), point, variant, epcc, plan)
         }))
     })
 }
@@ -160,7 +175,7 @@ pub fn run_child(job: &str) -> Result<String, String> {
             .into_iter()
             .map(|s| s.into_inner().unwrap().1)
             .collect();
-        sum_threads(&per_thread)
+        (sum_threads(&per_thread), None)
     });
     match team_error {
         Some(e) => Err(e),
