@@ -7,7 +7,7 @@
 ///
 /// | policy | spins before sleeping | pick it when |
 /// |---|---|---|
-/// | `Adaptive` | up to about the cost of a sleep and wake-up (16 µs), less after spins that failed; when the waiters alone fill the cores, it yields the core up to 8 times instead, to the threads still to arrive (a timed wait only while its deadline is more than 4 ms away) | you do not know what else runs on the machine (the default) |
+/// | `Adaptive` | up to about the cost of a sleep and wake-up (16 µs), less after spins that failed, but at least until 100 µs after a wake the thread made or received (the threads it waits for are then on their way back from the kernel); when the waiters alone fill the process's cores, it yields the core up to 8 times instead, to the threads still to arrive (a timed wait only while its deadline is more than 4 ms away) | you do not know what else runs on the machine (the default) |
 /// | `Active` | up to 1 ms, whatever the machine | the threads own their cores (pinned HPC ranks, no oversubscription) and latency is all that matters |
 /// | `Passive` | never | the machine is shared or oversubscribed, or waits are long and CPU time matters |
 ///
