@@ -224,10 +224,10 @@ impl RawBarrier {
                 self.take_back(arrival);
                 return Err(Refused::Broken);
             }
-            if arrival.count() == before.participants() {
+            if arrival.count() == before.participants() as i32 {
                 return Ok(Arrived::Leader(arrival));
             }
-            if arrival.count() < before.participants() {
+            if arrival.count() < before.participants() as i32 {
                 return Ok(Arrived::Waiter(Member {
                     bits: arrival.episode(),
                     episode: None,
@@ -338,7 +338,7 @@ impl RawBarrier {
             // The others have all arrived: this drop completes the episode. (A drop into a full
             // episode, from a thread beyond the participant count, belongs to the next one,
             // whose count starts after the reset and cannot be complete yet.)
-            Ok(before) if before.count() + 1 == before.participants() => {
+            Ok(before) if before.count() + 1 == before.participants() as i32 => {
                 Ok(self.lead(before.dropped(), completion))
             }
             Ok(_) => Ok(BarrierWaitResult::FOLLOWER),

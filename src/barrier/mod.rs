@@ -97,8 +97,9 @@ impl Barrier {
     /// The largest participant count a barrier accepts: 2<sup>16</sup> - 1, the most the arrival
     /// word's participant field holds.
     ///
-    /// The arrival word counts arrivals in 20 bits, so up to about a million threads can share
-    /// a barrier (the extra ones beyond its participants wait for later episodes).
+    /// The arrival word counts arrivals in 20 bits, from a bias of 2<sup>19</sup>, so up to about
+    /// half a million threads can share a barrier (the extra ones beyond its participants wait
+    /// for later episodes).
     ///
     /// # Examples
     ///

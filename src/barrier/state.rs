@@ -63,19 +63,24 @@ impl Episode {
 ///
 /// | bits   | name           | meaning                                                  |
 /// |--------|----------------|----------------------------------------------------------|
-/// | 0..20  | `COUNT`        | arrivals counted in the open episode                     |
+/// | 0..20  | `COUNT`        | arrivals counted in the open episode, plus `BIAS`        |
 /// | 20..36 | `PARTICIPANTS` | arrivals that complete it (lowered by drops)             |
 /// | 36     | `BROKEN`       | the barrier is broken                                    |
 /// | 37..64 | `EPISODE`      | the low 27 bits of the episode being counted             |
 ///
 /// Every decision an arrival makes comes from the value its own read-modify-write returns, so
-/// the participant count and the broken flag live here beside the count.
+/// the participant count and the broken flag live here beside the count. The count is kept
+/// biased by `BIAS` (2^19): in tree mode a withdrawal can be taken off the count before the
+/// arrivals it belongs to have climbed the tree to it, so the count may dip below zero for a
+/// moment; with a single counter it never does.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(super) struct Arrivals(u64);
 
 impl Arrivals {
-    /// Arrivals counted in the open episode.
+    /// Arrivals counted in the open episode, plus `BIAS`.
     const COUNT: u64 = (1 << 20) - 1;
+    /// What the count field holds for no arrival: the count runs from -2^19 to 2^19 - 1.
+    const BIAS: u64 = 1 << 19;
     /// Where the participant count starts.
     const PARTICIPANTS_SHIFT: u32 = 20;
     /// The participant count, once shifted down.
@@ -98,7 +103,8 @@ impl Arrivals {
     pub(super) const fn new(participants: u32, episode: Episode) -> Arrivals {
         debug_assert!(participants <= Arrivals::MAX_PARTICIPANTS);
         Arrivals(
-            (participants as u64) << Arrivals::PARTICIPANTS_SHIFT
+            Arrivals::BIAS
+                | (participants as u64) << Arrivals::PARTICIPANTS_SHIFT
                 | (episode.bits() as u64) << Arrivals::EPISODE_SHIFT,
         )
     }
@@ -113,9 +119,10 @@ impl Arrivals {
         self.0
     }
 
+    /// Arrivals counted in the open episode (below zero only for a moment, in tree mode).
     #[inline]
-    pub(super) fn count(self) -> u32 {
-        (self.0 & Arrivals::COUNT) as u32
+    pub(super) fn count(self) -> i32 {
+        (self.0 & Arrivals::COUNT) as i32 - Arrivals::BIAS as i32
     }
 
     #[inline]
@@ -137,7 +144,7 @@ impl Arrivals {
     /// Whether this episode already has all its arrivals (its leader is completing it).
     #[inline]
     pub(super) fn is_full(self) -> bool {
-        self.count() >= self.participants()
+        self.count() >= self.participants() as i32
     }
 
     /// The word after one more arrival, as the `fetch_add` that counted it left it.
@@ -146,12 +153,22 @@ impl Arrivals {
         Arrivals(self.0 + Arrivals::ONE_ARRIVAL)
     }
 
-    /// The word with one arrival taken back (a withdrawal, or a refused arrival undone). The
-    /// count must be positive.
+    /// The word with one arrival taken back (a withdrawal, or a refused arrival undone). With a
+    /// single counter the count is positive; in tree mode the arrival may not have climbed to
+    /// the word yet, and the count dips below zero until it does.
     #[inline]
     pub(super) fn withdrawn(self) -> Arrivals {
-        debug_assert!(self.count() > 0, "nothing to withdraw");
+        debug_assert!(
+            self.0 & Arrivals::COUNT > 0,
+            "the count's bias is spent: more than 2^19 withdrawals ahead of their arrivals"
+        );
         Arrivals(self.0 - Arrivals::ONE_ARRIVAL)
+    }
+
+    /// The word after `units` arrivals counted at once (a subtree's, climbing the tree).
+    #[inline]
+    pub(super) fn arrived_by(self, units: u32) -> Arrivals {
+        Arrivals(self.0 + u64::from(units))
     }
 
     /// The word with one participant fewer (a drop). There must be one.
@@ -165,7 +182,7 @@ impl Arrivals {
     /// and the broken flag unchanged.
     #[inline]
     pub(super) fn reset(self) -> Arrivals {
-        Arrivals((self.0 & !Arrivals::COUNT).wrapping_add(Arrivals::ONE_EPISODE))
+        Arrivals((self.0 & !Arrivals::COUNT | Arrivals::BIAS).wrapping_add(Arrivals::ONE_EPISODE))
     }
 }
 

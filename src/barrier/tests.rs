@@ -39,7 +39,7 @@ fn fast_forward<F>(barrier: &Barrier<F>, episodes: u64) {
         .store(Released::open(open).bits(), Relaxed);
 }
 
-fn count<F>(barrier: &Barrier<F>) -> u32 {
+fn count<F>(barrier: &Barrier<F>) -> i32 {
     barrier.raw.arrive.word.load(Relaxed).count()
 }
 
