@@ -72,6 +72,8 @@ mod latch;
 mod loom_models;
 mod primitive;
 mod semaphore;
+#[cfg(all(test, not(loom)))]
+mod testing;
 mod wait;
 mod word;
 

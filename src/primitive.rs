@@ -39,3 +39,22 @@ macro_rules! const_fn_unless_loom {
     };
 }
 pub(crate) use const_fn_unless_loom;
+
+/// A pause in a loop that waits for another thread's next step: a spin-loop hint, or under loom
+/// a yield, so that the model runs the other thread instead of spinning for ever.
+#[inline]
+pub(crate) fn spin_hint() {
+    #[cfg(not(loom))]
+    core::hint::spin_loop();
+    #[cfg(loom)]
+    loom::thread::yield_now();
+}
+
+/// Gives the core away: `std::thread::yield_now`, or loom's.
+#[cold]
+pub(crate) fn yield_now() {
+    #[cfg(not(loom))]
+    std::thread::yield_now();
+    #[cfg(loom)]
+    loom::thread::yield_now();
+}

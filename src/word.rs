@@ -70,10 +70,16 @@ impl<S: Packed> Word<S> {
         f: impl FnMut(S) -> Option<S>,
     ) -> Result<S, S> {
         exchange_loop(current, f, |current: S, next: S| {
-            self.bits
+            let exchanged = self
+                .bits
                 .compare_exchange_weak(current.bits(), next.bits(), set, fetch)
                 .map(S::from_bits)
-                .map_err(S::from_bits)
+                .map_err(S::from_bits);
+            #[cfg(all(test, not(loom)))]
+            if exchanged.is_ok() {
+                crate::testing::rmw((&self.bits as *const AtomicU64).addr());
+            }
+            exchanged
         })
     }
 
@@ -100,12 +106,16 @@ impl<S: Packed> Word<S> {
     /// Adds `bits` to the word; returns the state replaced.
     #[inline]
     pub(crate) fn fetch_add(&self, bits: u64, order: Ordering) -> S {
+        #[cfg(all(test, not(loom)))]
+        crate::testing::rmw((&self.bits as *const AtomicU64).addr());
         S::from_bits(self.bits.fetch_add(bits, order))
     }
 
     /// Sets `bits` in the word; returns the state replaced.
     #[inline]
     pub(crate) fn fetch_or(&self, bits: u64, order: Ordering) -> S {
+        #[cfg(all(test, not(loom)))]
+        crate::testing::rmw((&self.bits as *const AtomicU64).addr());
         S::from_bits(self.bits.fetch_or(bits, order))
     }
 }

@@ -26,6 +26,9 @@ impl RawBarrier {
         let previous = self.release.word.fetch_or(flags, Ordering::Release);
         // The bits stay set (a fetch_or cannot clear them); that costs at most one spare wake.
         self.release.word.wake_all_if_sleepers(previous);
+        if let Some(tree) = self.tree.get().and_then(Option::as_deref) {
+            self.wake_leaves(tree, previous);
+        }
     }
 }
 

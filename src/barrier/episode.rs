@@ -4,13 +4,18 @@
 //! "Barrier").
 
 use super::outcome::{BarrierWaitError, BarrierWaitResult};
-use super::state::{Arrivals, Episode, Released};
+use super::state::{Arrivals, Episode, Opened, Released};
+use super::topology;
+use super::tree::{Landed, Tree};
 use crate::futex::Futex;
-use crate::primitive::{const_fn_unless_loom, fence, thread_local, AtomicU64, Ordering};
+use crate::primitive::{
+    const_fn_unless_loom, fence, spin_hint, thread_local, yield_now, AtomicU64, Ordering,
+};
 use crate::wait::{wait, TimedOut, WaitPolicy, Waiter};
 use crate::word::Word;
 use crossbeam_utils::CachePadded;
 use std::cell::RefCell;
+use std::sync::OnceLock;
 use std::time::Instant;
 
 /// The completion of a barrier made by `Barrier::new`: there is none.
@@ -26,6 +31,9 @@ pub(super) struct RawBarrier {
     pub(super) release: CachePadded<ReleaseLine>,
     /// Read only by waiters, after they found they must wait.
     pub(super) policy: WaitPolicy,
+    /// The combining tree, if arrivals are counted in one (`with_fan_in`, or the machine's
+    /// default, chosen at the first arrival): read-only once set.
+    pub(super) tree: OnceLock<Option<Box<Tree>>>,
 }
 
 /// What arriving threads write: the arrival word, and the full number of the episode it counts.
@@ -45,6 +53,9 @@ pub(super) struct ReleaseLine {
     /// The open episode, in full: every earlier one has been released. Only leaders write it,
     /// one at a time, in episode order.
     pub(super) episode: AtomicU64,
+    /// Tree mode: the open episode and the participants it opened with (`state::Opened`),
+    /// which fix its tree's shape. Stored by its leader before the release that opens it.
+    pub(super) opened: AtomicU64,
 }
 
 /// A counted arrival that waits for its episode's release.
@@ -57,6 +68,8 @@ pub(super) struct Member {
     episode: Option<Episode>,
     /// How many threads may wait for the release together: every participant but the leader.
     waiters: usize,
+    /// Tree mode: the leaf it was counted in, whose word it sleeps on.
+    leaf: Option<u32>,
 }
 
 impl Member {
@@ -105,18 +118,31 @@ pub(super) enum Refused {
 /// word cannot: on the first look, and before each sleep. That guards against bits that came
 /// round: a member that did not run for 2^26 episodes or more may read its episode as open or
 /// behind, and must not sleep through a release that has already happened.
+///
+/// In tree mode the member sleeps on its leaf's futex word (`group`), not on the release word: the
+/// wait loop then loads the leaf's word, and each look reads the release word itself.
 struct Awaiting<'a> {
     barrier: &'a RawBarrier,
     member: &'a mut Member,
     /// Read the open episode on the next look, whatever the word shows.
     confirm: bool,
+    /// Tree mode: the leaf's word, where this member sleeps.
+    group: Option<&'a Futex>,
+    /// The release word as the last look read it.
+    seen: u32,
 }
 
 impl Waiter for Awaiting<'_> {
     type Output = Result<(), BarrierWaitError>;
 
     fn ready(&mut self, observed: u32) -> Option<Self::Output> {
-        let word = Released::from_bits(observed);
+        self.seen = match self.group {
+            None => observed,
+            // Acquire: pairs with the leader's Release compare-exchange in `release`, as the
+            // wait loop's load of the word does in the other mode.
+            Some(_) => self.barrier.release.word.load(Ordering::Acquire),
+        };
+        let word = Released::from_bits(self.seen);
         let episode = match self.member.episode {
             Some(episode) => episode,
             None => {
@@ -144,13 +170,23 @@ impl Waiter for Awaiting<'_> {
     }
 
     /// Before sleeping, one look at the open episode (see the type's docs): a release already
-    /// made means looking again instead.
+    /// made means looking again instead. In tree mode, `SLEEPERS` on the release word, set on
+    /// the value the last look read, tells the leader to sweep the leaves' words; then the mark
+    /// on the leaf's word, which the sweep bumps (docs/design.md, "The tree").
     fn announce(&mut self, futex: &Futex, observed: u32) -> Option<u32> {
         if let Some(episode) = self.member.episode {
             if self.barrier.is_released(episode) {
                 self.confirm = true;
                 return None;
             }
+        }
+        if self.group.is_some() {
+            // `LEAVES` is a flag of the `SLEEPERS` kind (`Futex::mark`): the releaser's or
+            // breaker's read-modify-write of the word sees it, or makes this exchange fail.
+            self.barrier
+                .release
+                .word
+                .mark(self.seen, Released::LEAVES)?;
         }
         futex.mark_sleepers(observed)
     }
@@ -199,8 +235,10 @@ impl RawBarrier {
                 release: CachePadded::new(ReleaseLine {
                     word: Futex::new(Released::open(episode).bits()),
                     episode: AtomicU64::new(episode.number()),
+                    opened: AtomicU64::new(Opened::new(episode, participants).bits()),
                 }),
                 policy: WaitPolicy::Adaptive,
+                tree: OnceLock::new(),
             }
         }
     }
@@ -210,6 +248,9 @@ impl RawBarrier {
     /// for that episode's release and arrives again.
     #[inline]
     pub(super) fn arrive_in(&self, deadline: Option<Instant>) -> Result<Arrived, Refused> {
+        if let Some(tree) = self.tree() {
+            return self.arrive_in_tree(tree, deadline);
+        }
         loop {
             // Release: this thread's writes before the barrier travel to the leader, whose
             // Acquire fence in `lead` synchronizes with every arrival of its episode (every write
@@ -232,10 +273,128 @@ impl RawBarrier {
                     bits: arrival.episode(),
                     episode: None,
                     waiters: before.participants() as usize - 1,
+                    leaf: None,
                 }));
             }
             self.arrive_later(arrival, deadline)?;
         }
+    }
+
+    /// The combining tree, if this barrier counts in one: set by `with_fan_in`, or chosen from
+    /// the machine at the first arrival (docs/design.md, "The tree").
+    #[inline]
+    pub(super) fn tree(&self) -> Option<&Tree> {
+        self.tree
+            .get_or_init(|| {
+                let participants = self.participants();
+                topology::default_fan_in(participants)
+                    .map(|fan_in| Box::new(Tree::new(participants, fan_in)))
+            })
+            .as_deref()
+    }
+
+    /// Tree mode: counts one arrival in the open episode, in the tree (`Tree::arrive`), and at
+    /// the root if it completes the top of the tree. An arrival that finds every leaf full (only
+    /// possible with more threads than participants) waits, until `deadline` at the latest, for
+    /// that episode's release and arrives again.
+    fn arrive_in_tree(&self, tree: &Tree, deadline: Option<Instant>) -> Result<Arrived, Refused> {
+        loop {
+            let (episode, opened, word) = self.opened();
+            if word.is_broken() {
+                return Err(Refused::Broken);
+            }
+            let landed = tree.arrive(episode, tree.shape(opened.participants()));
+            let member = |leaf| Member {
+                bits: episode.bits(),
+                episode: Some(episode),
+                waiters: opened.participants().saturating_sub(1) as usize,
+                leaf: Some(leaf),
+            };
+            return match landed {
+                Landed::Member { leaf } => Ok(Arrived::Waiter(member(leaf))),
+                Landed::Root { leaf, units } => Ok(match self.count_at_root(episode, units)? {
+                    Some(arrival) => Arrived::Leader(arrival),
+                    None => Arrived::Waiter(member(leaf)),
+                }),
+                Landed::Ahead => continue,
+                Landed::Full => {
+                    self.arrive_after_full(episode, deadline)?;
+                    continue;
+                }
+            };
+        }
+    }
+
+    /// Tree mode: the open episode, and the participants it opened with. A leader stores them
+    /// just before the release that opens the episode; between the two, looks again.
+    fn opened(&self) -> (Episode, Opened, Released) {
+        for look in 0u32.. {
+            // Acquire: pairs with the Release exchange in `release`, after which the stores of
+            // the episode it opened, read next, are visible.
+            let word = Released::from_bits(self.release.word.load(Ordering::Acquire));
+            // Relaxed: a reference point near the open episode, for its full number only; and
+            // the shape, ordered by the load above.
+            let episode = Episode::from_bits(word.episode(), self.open_episode(Ordering::Relaxed));
+            let opened = Opened::from_bits(self.release.opened.load(Ordering::Relaxed));
+            if opened.is_of(episode) {
+                return (episode, opened, word);
+            }
+            // A leader between the two stores: a few instructions, unless it was descheduled.
+            if look < 64 {
+                spin_hint();
+            } else {
+                yield_now();
+            }
+        }
+        unreachable!("the loop ends by returning")
+    }
+
+    /// Tree mode: adds `units` arrivals of `episode`, which climbed the tree, at the root; the
+    /// arrival word as they left it, if they complete the episode (the caller leads).
+    fn count_at_root(&self, episode: Episode, units: u32) -> Result<Option<Arrivals>, Refused> {
+        // Release: as a single counter's arrival (see `arrive_in`), for this thread's writes and
+        // those of every arrival it carried up (its joins acquired them).
+        let before = self
+            .arrive
+            .word
+            .fetch_add(u64::from(units), Ordering::Release);
+        let after = before.arrived_by(units);
+        if before.is_broken() {
+            // The episode will not complete (a break dooms it while it lacks arrivals): the
+            // arrivals this thread carried up are taken back, and their members see it broken.
+            self.take_back_units(after, units);
+            return Err(Refused::Broken);
+        }
+        // The tree's slots are fixed when the episode opens, so a count climbs no higher than
+        // the participants, and an episode completes only once all of them are in.
+        debug_assert_eq!(before.episode(), episode.bits(), "counted past its episode");
+        debug_assert!(after.count() <= before.participants() as i32);
+        Ok((after.count() == before.participants() as i32).then_some(after))
+    }
+
+    /// Tree mode: every leaf of `episode` has all its arrivals. Either some are still climbing to
+    /// the root, or a withdrawal is about to reopen its leaf (the root is not full: look again);
+    /// or the episode has all its participants and this thread is one too many (more threads
+    /// than participants): it waits, until `deadline` at the latest, for the episode's release.
+    #[cold]
+    fn arrive_after_full(
+        &self,
+        episode: Episode,
+        deadline: Option<Instant>,
+    ) -> Result<(), Refused> {
+        // Relaxed: the counts steer this thread only; the release is waited for below.
+        let root = self.arrive.word.load(Ordering::Relaxed);
+        if root.participants() == 0 {
+            return Err(Refused::NoParticipants);
+        }
+        if root.episode() == episode.bits() && !root.is_full() && !root.is_broken() {
+            yield_now();
+            return Ok(());
+        }
+        if self.is_completing() {
+            return Err(Refused::FromCompletion);
+        }
+        self.wait_out(episode, deadline)
     }
 
     /// An arrival found its episode full, or no participants at all. Waits until that episode is
@@ -249,24 +408,31 @@ impl RawBarrier {
         } else {
             // Relaxed: a reference point near the full episode, for its full number only.
             let full = Episode::from_bits(arrival.episode(), self.open_episode(Ordering::Relaxed));
-            // Not a member of the full episode: a break refuses this arrival whether or not that
-            // episode completes.
-            let mut released = |observed| {
-                let word = Released::from_bits(observed);
-                if word.has_released(full) || self.has_released(full) {
-                    Some(Ok(()))
-                } else {
-                    word.is_broken().then_some(Err(()))
-                }
-            };
-            match wait(&self.release.word, self.policy, 1, deadline, &mut released) {
-                Ok(Ok(())) => return Ok(()),
-                Ok(Err(())) => Refused::Broken,
-                Err(TimedOut) => Refused::TimedOut,
+            match self.wait_out(full, deadline) {
+                Ok(()) => return Ok(()),
+                Err(refused) => refused,
             }
         };
         self.take_back(arrival);
         Err(refused)
+    }
+
+    /// Waits, until `deadline` at the latest, for the release of `full`, an episode this thread
+    /// is not a member of: a break refuses it whether or not that episode completes.
+    fn wait_out(&self, full: Episode, deadline: Option<Instant>) -> Result<(), Refused> {
+        let mut released = |observed| {
+            let word = Released::from_bits(observed);
+            if word.has_released(full) || self.has_released(full) {
+                Some(Ok(()))
+            } else {
+                word.is_broken().then_some(Err(()))
+            }
+        };
+        match wait(&self.release.word, self.policy, 1, deadline, &mut released) {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(())) => Err(Refused::Broken),
+            Err(TimedOut) => Err(Refused::TimedOut),
+        }
     }
 
     /// The leader's work, given the arrival word as its own arrival or drop left it: take in the
@@ -301,17 +467,20 @@ impl RawBarrier {
         // release line. It starts from the word as this thread's arrival left it (the line is
         // still this thread's), and retries when a later arrival into the full episode (to be
         // erased), a drop, a break or a refused arrival taken back changed it.
-        self.arrive
-            .word
-            .update_from(arrival, Ordering::Release, Ordering::Relaxed, |current| {
+        let replaced = self.arrive.word.update_from(
+            arrival,
+            Ordering::Release,
+            Ordering::Relaxed,
+            |current| {
                 debug_assert_eq!(
                     current.episode(),
                     arrival.episode(),
                     "reset by another thread"
                 );
                 current.reset()
-            });
-        self.release(episode);
+            },
+        );
+        self.release(episode, replaced.reset().participants());
         BarrierWaitResult::LEADER
     }
 
@@ -322,9 +491,11 @@ impl RawBarrier {
         &self,
         completion: Option<&F>,
     ) -> Result<BarrierWaitResult, Refused> {
+        let tree = self.tree();
         // Release: counts as an arrival, so this thread's writes travel to the leader as an
         // arrival's do (see `arrive_in`); the Acquire fence in `lead` pairs with it. A completion
-        // runs while its episode is full: a drop from it is refused.
+        // runs while its episode is full: a drop from it is refused. In tree mode the drop also
+        // takes one arrival off the count, which its arrival in the tree adds back (`fill`).
         let dropped =
             self.arrive
                 .word
@@ -332,9 +503,15 @@ impl RawBarrier {
                     let refused = current.is_broken()
                         || current.participants() == 0
                         || (current.is_full() && self.is_completing());
-                    (!refused).then(|| current.dropped())
+                    (!refused).then(|| match tree {
+                        Some(_) if !current.is_full() => current.withdrawn().dropped(),
+                        _ => current.dropped(),
+                    })
                 });
         match dropped {
+            Ok(before) if !before.is_full() && tree.is_some() => {
+                Ok(self.fill(tree.expect("checked"), before, completion))
+            }
             // The others have all arrived: this drop completes the episode. (A drop into a full
             // episode, from a thread beyond the participant count, belongs to the next one,
             // whose count starts after the reset and cannot be complete yet.)
@@ -345,6 +522,39 @@ impl RawBarrier {
             Err(current) if current.is_broken() => Ok(BarrierWaitResult::FOLLOWER),
             Err(current) if current.participants() == 0 => Err(Refused::NoParticipants),
             Err(_) => Err(Refused::FromCompletion),
+        }
+    }
+
+    /// Tree mode: a participant that left (`before`: the arrival word as its drop found it, not
+    /// full) arrives in the episode the word counts, filling one of the slots that episode opened
+    /// with, without waiting; it leads if that completes the episode.
+    #[cold]
+    fn fill<F: Fn()>(
+        &self,
+        tree: &Tree,
+        before: Arrivals,
+        completion: Option<&F>,
+    ) -> BarrierWaitResult {
+        // Relaxed: a reference point near the episode, for its full number only. The word may
+        // count the episode after the open one (a leader between its reset and its release);
+        // that episode cannot be released without this arrival.
+        let episode = Episode::from_bits(before.episode(), self.open_episode(Ordering::Relaxed));
+        self.wait_for_previous(episode);
+        loop {
+            let (open, opened, _) = self.opened();
+            debug_assert_eq!(open, episode);
+            match tree.arrive(episode, tree.shape(opened.participants())) {
+                Landed::Member { .. } | Landed::Ahead => return BarrierWaitResult::FOLLOWER,
+                Landed::Root { units, .. } => {
+                    return match self.count_at_root(episode, units) {
+                        Ok(Some(arrival)) => self.lead(arrival, completion),
+                        // A drop does nothing more on a broken barrier.
+                        Ok(None) | Err(_) => BarrierWaitResult::FOLLOWER,
+                    };
+                }
+                // A withdrawal about to reopen its leaf.
+                Landed::Full => yield_now(),
+            }
         }
     }
 
@@ -367,6 +577,29 @@ impl RawBarrier {
     #[cold]
     fn withdraw(&self, mut member: Member) -> Result<BarrierWaitResult, BarrierWaitError> {
         let episode = member.known_episode();
+        // Tree mode: out of its leaf, if the leaf's count has not gone up; otherwise off the
+        // count at the root, as below, and then its slot goes back to the leaf.
+        let tree = member.leaf.and_then(|leaf| Some((self.tree()?, leaf)));
+        if let Some((tree, leaf)) = tree {
+            if self.is_released(episode) {
+                return Ok(BarrierWaitResult::FOLLOWER);
+            }
+            // Acquire: as the wait loop's load of the word (its flags, then `will_release`).
+            let word = Released::from_bits(self.release.word.load(Ordering::Acquire));
+            if word.is_broken() && !self.will_release(episode, word) {
+                return Err(BarrierWaitError::Broken);
+            }
+            match tree.leave(leaf, episode) {
+                Ok(()) => return Err(BarrierWaitError::TimedOut),
+                // The leaf counts a later episode: this one is released.
+                Err(false) => {
+                    return self
+                        .wait_release(&mut member, None)
+                        .map(|()| BarrierWaitResult::FOLLOWER)
+                }
+                Err(true) => {}
+            }
+        }
         // Relaxed: a withdrawn arrival publishes nothing and learns nothing. The modification
         // order of the arrival word decides the race with the last arrival: this succeeds only
         // before it, so the episode then needs one more arrival.
@@ -383,7 +616,12 @@ impl RawBarrier {
                         .then(|| current.withdrawn())
                 });
         match withdrawn {
-            Ok(_) => Err(BarrierWaitError::TimedOut),
+            Ok(_) => {
+                if let Some((tree, leaf)) = tree {
+                    tree.reopen(leaf, episode);
+                }
+                Err(BarrierWaitError::TimedOut)
+            }
             Err(_) if self.is_released(episode) => Ok(BarrierWaitResult::FOLLOWER),
             Err(current) if current.episode() != episode.bits() || current.is_full() => self
                 .wait_release(&mut member, None)
@@ -395,7 +633,17 @@ impl RawBarrier {
     /// Releases `episode`: once the previous episode is released, flips the release word's
     /// episode bits past it, advances the open episode, and wakes the sleepers.
     #[inline]
-    fn release(&self, episode: Episode) {
+    fn release(&self, episode: Episode, next_participants: u32) {
+        let tree = self.tree.get().and_then(Option::as_deref);
+        if tree.is_some() {
+            // Relaxed: published by the Release exchange below, to the arrivals of the episode it
+            // opens (they read it after an Acquire load of the word). An arrival that reads it
+            // before then sees an episode that is not open yet, and looks again.
+            self.release.opened.store(
+                Opened::new(episode.next(), next_participants).bits(),
+                Ordering::Relaxed,
+            );
+        }
         let mut current = Released::open(episode).bits();
         let previous = loop {
             // Release: pairs with the wait loop's Acquire load of this word, publishing this
@@ -431,6 +679,28 @@ impl RawBarrier {
             .episode
             .store(episode.next().number(), Ordering::Release);
         self.release.word.wake_all_if_sleepers(previous);
+        if let Some(tree) = tree {
+            self.wake_leaves(tree, previous);
+        }
+    }
+
+    /// Tree mode, after a change of the release word that replaced `previous`: if it had
+    /// `LEAVES`, bumps every leaf's word and wakes the sleepers of each leaf that had some, one
+    /// futex call per leaf (docs/design.md, "The tree").
+    #[cold]
+    pub(super) fn wake_leaves(&self, tree: &Tree, previous: u32) {
+        if !Released::from_bits(previous).has_leaves() {
+            return;
+        }
+        for group in tree.groups() {
+            // Release: pairs with the wait loop's Acquire load of the leaf's word, so that a member
+            // that sees the bump, or whose mark fails on it, then reads the release word changed.
+            let bumped = group.try_update(Ordering::Release, Ordering::Relaxed, |sequence| {
+                Some(sequence.wrapping_add(1) & !crate::futex::SLEEPERS)
+            });
+            let (Ok(sequence) | Err(sequence)) = bumped;
+            group.wake_all_if_sleepers(sequence);
+        }
     }
 
     /// The previous episode's leader has reset the arrival word but not yet released its episode
@@ -457,13 +727,19 @@ impl RawBarrier {
         deadline: Option<Instant>,
     ) -> Result<(), BarrierWaitError> {
         let waiters = member.waiters;
+        // Tree mode: the member sleeps on its leaf's word.
+        let group = member
+            .leaf
+            .map(|leaf| self.tree().expect("a leaf means a tree").group(leaf));
         let mut awaiting = Awaiting {
             barrier: self,
             member,
             confirm: true,
+            group,
+            seen: 0,
         };
         match wait(
-            &self.release.word,
+            group.unwrap_or(&self.release.word),
             self.policy,
             waiters,
             deadline,
@@ -528,13 +804,19 @@ impl RawBarrier {
     /// episode it was counted in, unless that episode has been reset since (the reset erased it).
     #[cold]
     fn take_back(&self, arrival: Arrivals) {
+        self.take_back_units(arrival, 1);
+    }
+
+    /// Takes `units` refused arrivals back, as `take_back` does one.
+    #[cold]
+    fn take_back_units(&self, arrival: Arrivals, units: u32) {
         // Relaxed: a refused arrival publishes nothing and learns nothing; as a
         // read-modify-write it keeps the other arrivals' release sequences intact.
         let _ = self
             .arrive
             .word
             .try_update(Ordering::Relaxed, Ordering::Relaxed, |current| {
-                (current.episode() == arrival.episode()).then(|| current.withdrawn())
+                (current.episode() == arrival.episode()).then(|| current.withdrawn_by(units))
             });
     }
 
@@ -564,6 +846,7 @@ mod tests {
             bits: 0,
             episode: Some(Episode::FIRST),
             waiters: 1,
+            leaf: None,
         };
         let lapped = Episode::new(1 << 27); // the same low bits as episode 0
         barrier
@@ -579,6 +862,8 @@ mod tests {
             barrier: &barrier,
             member: &mut member,
             confirm: false,
+            group: None,
+            seen: 0,
         };
         assert!(
             awaiting.ready(observed).is_none(),

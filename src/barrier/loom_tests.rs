@@ -324,3 +324,157 @@ fn withdrawal_races_a_release_and_a_break() {
         }
     });
 }
+
+// The tree (issue 21): three participants on a fan-in of 2, the smallest tree with an inner
+// node: leaves of 2 and 1, a node over both, the arrival word as the root.
+
+/// Three threads on a barrier of three counted in a tree of fan-in 2, `episodes` episodes: each
+/// writes its slot before each wait and must read every slot at that episode after it; one
+/// leader per episode. The second episode reuses the nodes (each reset by its first arrival).
+fn tree_episodes(episodes: u32, preemptions: usize) {
+    check(preemptions, move || {
+        let barrier = Arc::new(Barrier::new(3).with_fan_in(2));
+        let slots: Arc<[AtomicU32; 3]> = Arc::new(Default::default());
+        let leaders = Arc::new(AtomicU32::new(0));
+        let run = {
+            let (barrier, slots, leaders) = (barrier.clone(), slots.clone(), leaders.clone());
+            move |me: usize| {
+                for episode in 1..=episodes {
+                    slots[me].store(episode, Relaxed);
+                    if barrier.wait().is_leader() {
+                        leaders.fetch_add(1, Relaxed);
+                    }
+                    for slot in slots.iter() {
+                        assert!(slot.load(Relaxed) >= episode, "passed the tree early");
+                    }
+                }
+            }
+        };
+        let others: Vec<_> = (1..3)
+            .map(|me| {
+                let run = run.clone();
+                thread::spawn(move || run(me))
+            })
+            .collect();
+        run(0);
+        for other in others {
+            other.join().unwrap();
+        }
+        assert_eq!(leaders.load(Relaxed), episodes, "one leader per episode");
+    });
+}
+
+/// One episode: the arrivals combine (a leaf completes, its count climbs to the node, the node's
+/// to the root), every write reaches the leader and through the release every waiter; a missing
+/// wake of a leaf's sleepers, or an ordering too weak on a node, fails it.
+#[test]
+fn tree_three_threads_one_episode() {
+    tree_episodes(1, 2);
+}
+
+/// Two episodes: the first arrival of the second resets each node it joins, in the same
+/// exchange; the release sweeps the leaves' words where sleepers are marked. No preemption
+/// beyond the blocking points (one takes over 15 minutes): the resets are what it is for.
+#[test]
+fn tree_three_threads_two_episodes() {
+    tree_episodes(2, 0);
+}
+
+/// Withdrawals in the tree: three `wait_timeout`s on a barrier of three with fan-in 2 (loom's
+/// timed sleep expires at once, so each tries to withdraw). A withdrawal comes out of a leaf
+/// whose count has not gone up, or off the root and back into its leaf (reopened) if it has; the
+/// three pass together or are all withdrawn, and afterwards the barrier counts nothing that
+/// is not there: a second round of three untimed waits completes, with one leader.
+#[test]
+fn tree_withdrawals_race_the_last_arrival() {
+    check(1, || {
+        let barrier = Arc::new(Barrier::new(3).with_fan_in(2));
+        let run = |barrier: Arc<Barrier>| barrier.wait_timeout(Duration::from_secs(1)).is_ok();
+        let others: Vec<_> = (0..2)
+            .map(|_| {
+                let barrier = barrier.clone();
+                thread::spawn(move || run(barrier))
+            })
+            .collect();
+        let mine = run(barrier.clone());
+        let theirs: Vec<bool> = others.into_iter().map(|t| t.join().unwrap()).collect();
+        assert!(
+            theirs.iter().all(|&passed| passed == mine),
+            "some passed and some were withdrawn: {mine} {theirs:?}"
+        );
+        // (The root's count may stand below zero now: a leaf's count can wait in the inner node
+        // that the root took off, and the next arrivals complete both.)
+        let others: Vec<_> = (0..2)
+            .map(|_| {
+                let barrier = barrier.clone();
+                thread::spawn(move || barrier.wait())
+            })
+            .collect();
+        barrier.wait();
+        for other in others {
+            other.join().unwrap();
+        }
+    });
+}
+
+/// A drop in the tree: on a barrier of three with fan-in 2, one thread leaves with
+/// `arrive_and_drop` while two wait twice. The drop takes one arrival off the root and fills a
+/// slot of the episode the root counts; the two then go on alone, the second episode's shape
+/// (one leaf of two) fixed by the drop. One leader per episode, counting a drop that led.
+#[test]
+fn tree_drop_races_the_waiters() {
+    check(1, || {
+        let barrier = Arc::new(Barrier::new(3).with_fan_in(2));
+        let leaders = Arc::new(AtomicU32::new(0));
+        let leaver = {
+            let (barrier, leaders) = (barrier.clone(), leaders.clone());
+            thread::spawn(move || {
+                if barrier.arrive_and_drop().is_leader() {
+                    leaders.fetch_add(1, Relaxed);
+                }
+            })
+        };
+        let stayer = {
+            let (barrier, leaders) = (barrier.clone(), leaders.clone());
+            thread::spawn(move || {
+                for _ in 0..2 {
+                    if barrier.wait().is_leader() {
+                        leaders.fetch_add(1, Relaxed);
+                    }
+                }
+            })
+        };
+        for _ in 0..2 {
+            if barrier.wait().is_leader() {
+                leaders.fetch_add(1, Relaxed);
+            }
+        }
+        leaver.join().unwrap();
+        stayer.join().unwrap();
+        assert_eq!(leaders.load(Relaxed), 2, "one leader per episode");
+        assert_eq!(barrier.participants(), 2);
+    });
+}
+
+/// Breaking a tree barrier wakes the sleepers of every leaf: two waiters on a barrier of three
+/// with fan-in 2 (one in each leaf, or both in one), and a breaker; both report it broken
+/// instead of sleeping for ever on their leaf's word.
+#[test]
+fn tree_breaking_wakes_every_leaf() {
+    check(2, || {
+        let barrier = Arc::new(Barrier::new(3).with_fan_in(2));
+        let breaker = {
+            let barrier = barrier.clone();
+            thread::spawn(move || barrier.raw.set_broken(false))
+        };
+        let (a, b) = on_two_threads({
+            let barrier = barrier.clone();
+            move |_| barrier.wait_timeout(Duration::MAX)
+        });
+        breaker.join().unwrap();
+        assert_eq!(
+            (a, b),
+            (Err(BarrierWaitError::Broken), Err(BarrierWaitError::Broken))
+        );
+    });
+}

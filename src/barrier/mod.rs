@@ -26,6 +26,8 @@ mod outcome;
 mod state;
 #[cfg(all(test, not(loom)))]
 mod tests;
+mod topology;
+mod tree;
 
 pub use arrival::Arrival;
 pub use broken::PanicGuard;
@@ -37,7 +39,9 @@ use broken::{broken, refused};
 use episode::{Arrived, NoCompletion, RawBarrier, Refused};
 use state::{Arrivals, Episode};
 use std::fmt;
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
+use tree::Tree;
 
 /// A reusable barrier: `n` threads wait for each other, then all proceed together.
 ///
@@ -473,6 +477,66 @@ impl<F> Barrier<F> {
     #[must_use]
     pub fn wait_policy(&self) -> WaitPolicy {
         self.raw.policy
+    }
+
+    /// Counts arrivals in a combining tree of fan-in `k`: they combine in groups of at most `k`,
+    /// each on a cache line of its own, and the thread that completes a group carries its count
+    /// up, so that no cache line takes more than `k` arrivals an episode; waiters sleep by group,
+    /// so a release wakes one group's sleepers per system call. For 16 cores and more (docs/hpc.md
+    /// says which fan-in to pick). `k` at or above the participant count keeps the single
+    /// counter. The semantics are the same either way.
+    ///
+    /// A barrier made by [`new`](Barrier::new) chooses at its first arrival: a tree of fan-in 4
+    /// (or what divides the machine's last-level caches) for 16 participants or more on a machine
+    /// of 16 cores or more, the single counter otherwise.
+    ///
+    /// # Panics
+    ///
+    /// Panics if `k` is below 2.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use syncpoint::Barrier;
+    /// use std::thread;
+    ///
+    /// let barrier = Barrier::new(8).with_fan_in(2);
+    /// assert_eq!(barrier.fan_in(), Some(2));
+    /// thread::scope(|s| {
+    ///     for _ in 0..8 {
+    ///         s.spawn(|| for _ in 0..100 { barrier.wait(); });
+    ///     }
+    /// });
+    /// assert_eq!(Barrier::new(8).with_fan_in(8).fan_in(), None); // a single counter
+    /// ```
+    #[must_use]
+    #[track_caller]
+    pub fn with_fan_in(self, k: usize) -> Barrier<F> {
+        assert!(
+            k >= 2,
+            "Barrier::with_fan_in: a fan-in below 2 combines nothing"
+        );
+        let participants = self.raw.participants();
+        let tree = (k < participants as usize).then(|| Box::new(Tree::new(participants, k as u32)));
+        let mut barrier = self;
+        barrier.raw.tree = OnceLock::from(tree);
+        barrier
+    }
+
+    /// Returns the fan-in of the barrier's combining tree, or `None` when it counts arrivals in a
+    /// single counter. See [`with_fan_in`](Barrier::with_fan_in).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use syncpoint::Barrier;
+    ///
+    /// assert_eq!(Barrier::new(2).fan_in(), None);
+    /// assert_eq!(Barrier::new(64).with_fan_in(4).fan_in(), Some(4));
+    /// ```
+    #[must_use]
+    pub fn fan_in(&self) -> Option<usize> {
+        self.raw.tree().map(|tree| tree.fan_in() as usize)
     }
 
     /// Returns the number of arrivals that complete the open episode: `n` from construction,

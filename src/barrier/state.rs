@@ -165,6 +165,13 @@ impl Arrivals {
         Arrivals(self.0 - Arrivals::ONE_ARRIVAL)
     }
 
+    /// The word with `units` arrivals taken back at once (a subtree's, refused at the root).
+    #[inline]
+    pub(super) fn withdrawn_by(self, units: u32) -> Arrivals {
+        debug_assert!(self.0 & Arrivals::COUNT >= u64::from(units));
+        Arrivals(self.0 - u64::from(units))
+    }
+
     /// The word after `units` arrivals counted at once (a subtree's, climbing the tree).
     #[inline]
     pub(super) fn arrived_by(self, units: u32) -> Arrivals {
@@ -191,7 +198,8 @@ impl Arrivals {
 /// | bits   | name       | meaning                                                   |
 /// |--------|------------|-----------------------------------------------------------|
 /// | 0..27  | `EPISODE`  | the low 27 bits of the open episode                       |
-/// | 27..29 | (unused)   |                                                           |
+/// | 27     | (unused)   |                                                           |
+/// | 28     | `LEAVES`   | tree mode: a member may be asleep on its leaf's word       |
 /// | 29     | `DOOMED`   | the episode open when the barrier broke will not be released |
 /// | 30     | `BROKEN`   | the barrier is broken                                     |
 /// | 31     | `SLEEPERS` | a thread may be asleep on this word                       |
@@ -209,6 +217,10 @@ impl Released {
     /// completion panicked. Set with `BROKEN`, or later by that completion; its waiters read it
     /// instead of the arrival count, which refused arrivals disturb for a moment.
     pub(super) const DOOMED: u32 = 1 << 29;
+    /// Tree mode: a member may be asleep on its leaf's word; the release that clears it bumps
+    /// every leaf's word and wakes each leaf's sleepers. Kept apart from `SLEEPERS` so that a
+    /// release wakes the release word only for those asleep on it.
+    pub(super) const LEAVES: u32 = 1 << 28;
 
     /// A word while `episode` is open, with no flag.
     #[inline]
@@ -247,15 +259,59 @@ impl Released {
     }
 
     #[inline]
+    pub(super) fn has_leaves(self) -> bool {
+        self.0 & Released::LEAVES != 0
+    }
+
+    #[inline]
     pub(super) fn is_doomed(self) -> bool {
         self.0 & Released::DOOMED != 0
     }
 
-    /// The word that opens `next`: the broken and doomed flags kept, `SLEEPERS` dropped (the caller wakes
-    /// every sleeper).
+    /// The word that opens `next`: the broken and doomed flags kept, `SLEEPERS` and `LEAVES`
+    /// dropped (the caller wakes every sleeper).
     #[inline]
     pub(super) fn opening(self, next: Episode) -> Released {
         Released(next.bits() | (self.0 & (Released::BROKEN | Released::DOOMED)))
+    }
+}
+
+/// Tree mode: the open episode, and the participants it opened with, which fix the shape of its
+/// tree (its leaves' quotas):
+///
+/// | bits   | name           | meaning                                   |
+/// |--------|----------------|-------------------------------------------|
+/// | 0..48  | `EPISODE`      | the low 48 bits of the open episode       |
+/// | 48..64 | `PARTICIPANTS` | the participants it opened with           |
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(super) struct Opened(u64);
+
+impl Opened {
+    const EPISODE: u64 = (1 << 48) - 1;
+
+    pub(super) const fn new(episode: Episode, participants: u32) -> Opened {
+        Opened(episode.number() & Opened::EPISODE | (participants as u64) << 48)
+    }
+
+    #[inline]
+    pub(super) const fn from_bits(bits: u64) -> Opened {
+        Opened(bits)
+    }
+
+    #[inline]
+    pub(super) const fn bits(self) -> u64 {
+        self.0
+    }
+
+    /// Whether this is `episode`'s.
+    #[inline]
+    pub(super) fn is_of(self, episode: Episode) -> bool {
+        self.0 & Opened::EPISODE == episode.number() & Opened::EPISODE
+    }
+
+    #[inline]
+    pub(super) fn participants(self) -> u32 {
+        (self.0 >> 48) as u32
     }
 }
 
@@ -294,9 +350,10 @@ impl fmt::Debug for Released {
 }
 
 const _: () = assert!(
-    (Released::BROKEN | Released::DOOMED) & SLEEPERS == 0
-        && Released::DOOMED > EPISODE_MASK
+    (Released::BROKEN | Released::DOOMED | Released::LEAVES) & SLEEPERS == 0
+        && Released::LEAVES > EPISODE_MASK
         && Released::BROKEN != Released::DOOMED
+        && Released::LEAVES != Released::DOOMED
 );
 const _: () = assert!(Arrivals::EPISODE_SHIFT + EPISODE_BITS == 64);
 const _: () = assert!(Arrivals::BROKEN < Arrivals::ONE_EPISODE);

@@ -76,12 +76,14 @@ fn across_the_wrap(n: usize, threads: usize, episodes: usize) {
 
 #[test]
 fn waits_pass_the_wrap_of_the_episode_bits() {
+    let _cores = crate::testing::exclusive();
     across_the_wrap(2, 2, 20);
     across_the_wrap(3, 3, 20);
 }
 
 #[test]
 fn more_threads_than_participants_pass_the_wrap() {
+    let _cores = crate::testing::exclusive();
     across_the_wrap(2, 4, 40);
     across_the_wrap(1, 3, 40);
     across_the_wrap(3, 8, 40);
@@ -174,5 +176,118 @@ fn an_arrival_near_the_wrap_knows_its_episode() {
     assert_eq!(
         Released::from_bits(barrier.raw.release.word.load(Relaxed)).episode(),
         0
+    );
+}
+
+/// What a barrier's lines and futex words take per episode, counted (issue 21): `n` threads on a
+/// barrier of `n`, a tree of `fan_in` or (`None`) a single counter, `episodes` episodes; for
+/// each line (the arrival line, the release line, each node, each leaf's word), its
+/// read-modify-writes per episode; and the futex wake calls and the most sleepers one call found,
+/// per word.
+struct Taken {
+    /// Per line: read-modify-writes per episode.
+    rmws: Vec<(&'static str, f64)>,
+    /// Per futex word: wake calls per episode, and the most sleepers one call found.
+    wakes: Vec<(&'static str, f64, u64)>,
+}
+
+fn taken(n: usize, fan_in: Option<usize>, episodes: usize) -> Taken {
+    let _cores = crate::testing::exclusive();
+    let mut barrier = Barrier::new(n);
+    if let Some(k) = fan_in {
+        barrier = barrier.with_fan_in(k);
+    }
+    assert_eq!(barrier.fan_in(), fan_in);
+    let mut names: Vec<(&'static str, usize)> = vec![
+        (
+            "arrival line",
+            (&barrier.raw.arrive.word as *const _ as *const u8).addr(),
+        ),
+        ("release line", barrier.raw.release.word.address()),
+    ];
+    if let Some(tree) = barrier.raw.tree() {
+        let (nodes, groups) = tree.addresses();
+        names.extend(nodes.into_iter().map(|a| ("node", a)));
+        names.extend(groups.into_iter().map(|a| ("leaf word", a)));
+    }
+    let ((), counts) = crate::testing::record(|| {
+        thread::scope(|s| {
+            for _ in 0..n {
+                s.spawn(|| {
+                    for _ in 0..episodes {
+                        barrier.wait();
+                    }
+                });
+            }
+        });
+    });
+    let per = |x: u64| x as f64 / episodes as f64;
+    // A line is 128 bytes (CachePadded), and its atomics' counts add up.
+    let line = |address: usize| address / 128;
+    let rmws = names
+        .iter()
+        .map(|&(name, address)| {
+            let total: u64 = counts
+                .iter()
+                .filter(|(&a, _)| line(a) == line(address))
+                .map(|(_, c)| c.rmws)
+                .sum();
+            (name, per(total))
+        })
+        .collect();
+    let wakes = names
+        .iter()
+        .filter(|(name, _)| *name != "arrival line" && *name != "node")
+        .map(|&(name, address)| {
+            let c = counts.get(&address).copied().unwrap_or_default();
+            (name, per(c.wake_calls), c.most_woken)
+        })
+        .collect();
+    Taken { rmws, wakes }
+}
+
+/// The proof of scaling by counting, at n = 64 on this 2-core machine: in a tree of fan-in 4 or
+/// 8 no line takes more than `k` read-modify-writes an episode and no futex word wakes more than
+/// one leaf's sleepers (at most `k`) in one call, none the release word's; a single counter's
+/// arrival line takes all 64 arrivals and the reset, and one call wakes more than a leaf.
+#[test]
+fn at_64_threads_no_line_takes_more_than_k() {
+    const N: usize = 64;
+    const EPISODES: usize = 60;
+    for k in [4, 8] {
+        let taken = taken(N, Some(k), EPISODES);
+        // The figures, for `-- --nocapture` (docs/design.md, "The tree", quotes them).
+        eprintln!("fan-in {k}: read-modify-writes an episode {:?}", taken.rmws);
+        eprintln!(
+            "fan-in {k}: wake calls an episode, most sleepers a call {:?}",
+            taken.wakes
+        );
+        for &(name, per_episode) in &taken.rmws {
+            assert!(
+                per_episode <= k as f64,
+                "fan-in {k}: the {name} took {per_episode} read-modify-writes an episode"
+            );
+        }
+        for &(name, calls, most) in &taken.wakes {
+            assert!(
+                most <= k as u64,
+                "fan-in {k}: a wake of the {name} found {most} sleepers"
+            );
+            assert!(
+                calls <= 1.0,
+                "fan-in {k}: the {name} took {calls} wake calls an episode"
+            );
+            if name == "release line" {
+                assert_eq!(calls, 0.0, "fan-in {k}: the release word was woken");
+            }
+        }
+    }
+    let central = taken(N, None, EPISODES);
+    eprintln!("single counter: {:?} {:?}", central.rmws, central.wakes);
+    assert_eq!(central.rmws[0], ("arrival line", (N + 1) as f64));
+    let (_, _, most) = central.wakes[0];
+    assert!(
+        most > 8,
+        "a single counter's release woke only {most} sleepers in its largest call"
     );
 }

@@ -72,6 +72,17 @@ pub(crate) fn sleeps() -> u64 {
     backend::sleeps()
 }
 
+/// Counts a sleeper out when its sleep ends (tests only).
+#[cfg(all(test, not(loom)))]
+struct Awake(usize);
+
+#[cfg(all(test, not(loom)))]
+impl Drop for Awake {
+    fn drop(&mut self) {
+        crate::testing::sleeping(self.0, false);
+    }
+}
+
 /// What ended a [`Futex::sleep`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Woken {
@@ -95,22 +106,38 @@ impl Futex {
     /// on it. Returns the value to sleep on, or `None` if the word changed (look again).
     #[inline]
     pub(crate) fn mark_sleepers(&self, observed: u32) -> Option<u32> {
-        let marked = observed | SLEEPERS;
+        self.mark(observed, SLEEPERS)
+    }
+
+    /// Sets `flag` on the word if it still holds `observed`; returns the word with it, or `None`
+    /// if the word changed (look again). A flag of the `SLEEPERS` kind: see `mark_sleepers`.
+    #[inline]
+    pub(crate) fn mark(&self, observed: u32, flag: u32) -> Option<u32> {
+        let marked = observed | flag;
+        if observed == marked {
+            return Some(marked);
+        }
         // Relaxed: the bit is read only by the waker's read-modify-write on this same word, which
         // sees it or makes this exchange fail (one modification order); the caller's own ordering
         // comes from its Acquire look after waking.
-        (observed == marked
-            || self
-                .word
-                .compare_exchange(observed, marked, Ordering::Relaxed, Ordering::Relaxed)
-                .is_ok())
-        .then_some(marked)
+        let exchanged =
+            self.word
+                .compare_exchange(observed, marked, Ordering::Relaxed, Ordering::Relaxed);
+        #[cfg(all(test, not(loom)))]
+        if exchanged.is_ok() {
+            crate::testing::rmw(self.address());
+        }
+        exchanged.ok().map(|_| marked)
     }
 
     /// Sleeps while the word holds `expected`, until woken or until `deadline` (`None`: no
     /// deadline). May return spuriously; the caller looks at the state again.
     #[cold]
     pub(crate) fn sleep(&self, expected: u32, deadline: Option<Instant>) -> Woken {
+        #[cfg(all(test, not(loom)))]
+        crate::testing::sleeping(self.address(), true);
+        #[cfg(all(test, not(loom)))]
+        let _awake = Awake(self.address());
         match deadline {
             None => {
                 self.queue.wait(&self.word, expected);
@@ -149,7 +176,12 @@ impl Futex {
         f: impl FnMut(u32) -> Option<u32>,
     ) -> Result<u32, u32> {
         exchange_loop(current, f, |current, next| {
-            self.word.compare_exchange_weak(current, next, set, fetch)
+            let exchanged = self.word.compare_exchange_weak(current, next, set, fetch);
+            #[cfg(all(test, not(loom)))]
+            if exchanged.is_ok() {
+                crate::testing::rmw(self.address());
+            }
+            exchanged
         })
     }
 
@@ -157,6 +189,10 @@ impl Futex {
     /// elsewhere (the semaphore's), so that a release wakes only as many as it can serve.
     #[inline]
     pub(crate) fn wake(&self, n: u32) {
+        #[cfg(all(test, not(loom)))]
+        if n > 0 {
+            crate::testing::wake(self.address());
+        }
         self.queue.wake(&self.word, n);
     }
 
@@ -165,8 +201,16 @@ impl Futex {
     #[inline]
     pub(crate) fn wake_all_if_sleepers(&self, previous: u32) {
         if previous & SLEEPERS != 0 {
+            #[cfg(all(test, not(loom)))]
+            crate::testing::wake(self.address());
             self.queue.wake_all(&self.word);
         }
+    }
+
+    /// The word's address, which names it in the tests' counts.
+    #[cfg(all(test, not(loom)))]
+    pub(crate) fn address(&self) -> usize {
+        (&self.word as *const AtomicU32).addr()
     }
 }
 
