@@ -15,7 +15,7 @@ use criterion::{criterion_group, criterion_main, BenchmarkGroup, BenchmarkId, Cr
 use std::time::Duration;
 use syncpoint_bench::contenders::Wait;
 use syncpoint_bench::peers;
-use syncpoint_bench::threads::{cores, run_on_threads, thread_counts, Pinning};
+use syncpoint_bench::threads::{cores, round_trip, run_on_threads, thread_counts, Pinning};
 
 /// One benchmark: `n` threads run `iters` episodes of a fresh barrier from `make`.
 fn episodes<B: Wait>(
@@ -60,7 +60,6 @@ fn barriers(c: &mut Criterion) {
 
 /// Two threads hand one cache line back and forth; one iteration is one round trip.
 fn cache_line(c: &mut Criterion) {
-    use std::sync::atomic::{AtomicU64, Ordering::Acquire, Ordering::Release};
     if cores() < 2 {
         return;
     }
@@ -70,19 +69,7 @@ fn cache_line(c: &mut Criterion) {
         .warm_up_time(Duration::from_millis(300))
         .measurement_time(Duration::from_secs(1));
     group.bench_function("round-trip", |b| {
-        b.iter_custom(|iters| {
-            let line = AtomicU64::new(0);
-            run_on_threads(2, &Pinning::none(), |me| {
-                for i in 0..iters {
-                    // Thread 0 writes the odd values, thread 1 the even ones.
-                    let mine = 2 * i + me as u64;
-                    while line.load(Acquire) != mine {
-                        std::hint::spin_loop();
-                    }
-                    line.store(mine + 1, Release);
-                }
-            })
-        })
+        b.iter_custom(|iters| round_trip(&Pinning::none(), iters) * iters as u32)
     });
     group.finish();
 }

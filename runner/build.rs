@@ -1,11 +1,13 @@
 //! Compiles the runner's C and C++ peers where the machine can: OpenMP's barrier (peers/omp_barrier.c,
-//! built with -fopenmp and linked to the OpenMP runtime) and C++20's std::barrier
-//! (peers/cxx_barrier.cpp). Each is first tried as a whole program (compile and link); when that
-//! fails the peer is left out, the runner says so in one line, and the build goes on.
+//! built with -fopenmp and linked to the OpenMP runtime, libgomp with gcc) and C++20's
+//! std::barrier (peers/cxx_barrier.cpp), into the runner; and LLVM's libomp barrier as a program
+//! of its own (peers/omp_epcc_main.c, built with clang -fopenmp: libomp cannot share a process
+//! with libgomp). Each is first tried as a whole program (compile and link); when that fails the
+//! peer is left out, the runner says so in one line, and the build goes on.
 //!
-//! Sets `cfg(peer_omp)` / `cfg(peer_cxx_barrier)` for the peers that were built, and the
-//! environment variables `PEER_OMP` / `PEER_CXX_BARRIER` to the one-line reason for those that
-//! were not. Also passes the rustc version and syncpoint's version to the machine description
+//! Sets `cfg(peer_omp)` / `cfg(peer_cxx_barrier)` / `cfg(peer_libomp)` for the peers that were
+//! built (and `PEER_LIBOMP_EXE` to the program's path), and the environment variables `PEER_OMP`
+//! / `PEER_CXX_BARRIER` / `PEER_LIBOMP` to the one-line reason for those that were not. Also passes the rustc version and syncpoint's version to the machine description
 //! (`RUNNER_RUSTC`, `RUNNER_SYNCPOINT_VERSION`).
 
 use std::env;
@@ -51,6 +53,8 @@ fn main() {
         None,
     );
 
+    libomp_program(&out);
+
     let rustc = env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
     let version = Command::new(rustc)
         .arg("--version")
@@ -72,6 +76,36 @@ fn main() {
         .and_then(|v| v.split('"').next())
         .unwrap_or("unknown");
     println!("cargo::rustc-env=RUNNER_SYNCPOINT_VERSION={version}");
+}
+
+/// LLVM's libomp peer: peers/omp_epcc_main.c built with `clang -fopenmp` (or `$CLANG`) into a
+/// program of its own, which the runner starts for each measurement.
+fn libomp_program(out: &Path) {
+    println!("cargo::rerun-if-env-changed=CLANG");
+    let clang = env::var("CLANG").unwrap_or_else(|_| "clang".into());
+    let exe = out.join("syncpoint-libomp-epcc");
+    let built = Command::new(&clang)
+        .args(["-O2", "-fopenmp", "peers/omp_epcc_main.c", "-o"])
+        .arg(&exe)
+        .output();
+    let why = match built {
+        Ok(o) if o.status.success() => {
+            println!("cargo::rustc-env=PEER_LIBOMP_EXE={}", exe.display());
+            println!("cargo::rustc-cfg=peer_libomp");
+            return;
+        }
+        Ok(o) => {
+            let stderr = String::from_utf8_lossy(&o.stderr);
+            let first = stderr.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+            format!(
+                "{clang} -fopenmp could not build it ({}): {first}",
+                o.status
+            )
+        }
+        Err(e) => format!("no {clang} with OpenMP (libomp): {e}"),
+    };
+    let line: String = why.chars().take(200).collect();
+    println!("cargo::rustc-env=PEER_LIBOMP={line}");
 }
 
 /// A whole program using what the peer uses, to learn whether the compiler and the runtime are

@@ -11,6 +11,9 @@ pub struct Job {
     pub contender: &'static str,
     pub point: Point,
     pub run: Box<dyn Fn() -> Result<Sampled, String> + Send + Sync>,
+    /// Barrier mode: the model's floor for this contender at this point, µs per episode
+    /// (docs/design.md, "The tree"), where the model applies.
+    pub model: Option<f64>,
 }
 
 impl Job {
@@ -25,7 +28,13 @@ impl Job {
             contender,
             point,
             run: Box::new(run),
+            model: None,
         }
+    }
+
+    /// The job with the model's floor beside it.
+    pub fn with_model(self, model: Option<f64>) -> Job {
+        Job { model, ..self }
     }
 }
 

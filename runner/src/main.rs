@@ -102,7 +102,7 @@ fn main() -> ExitCode {
     let mut rows = Vec::new();
     for (job, taken) in lineup.jobs.iter().zip(rounds) {
         match report::Row::new(job.case.clone(), job.contender, job.point, taken) {
-            Some(row) => rows.push(row),
+            Some(row) => rows.push(row.with_model(job.model)),
             None => left_out.push(format!(
                 "{} {} at {}: no sample",
                 job.contender,

@@ -176,7 +176,7 @@ impl Epcc {
             innerreps *= 2;
         }
         let iters = self.delay_iters;
-        let mut reference: Vec<f64> = on_fresh_thread(|| {
+        let reference: Vec<f64> = on_fresh_thread(|| {
             pinning.pin(0);
             (0..self.reps.max(5))
                 .map(|_| {
@@ -188,6 +188,23 @@ impl Epcc {
                 })
                 .collect()
         });
+        let (runs, floor) = run(&vec![innerreps; self.reps + 1]);
+        Epcc::per_episode(point, variant, innerreps, reference, &runs[1..], floor)
+    }
+
+    /// The figures of an EPCC measurement from what it timed: `innerreps` episodes a run, the
+    /// reference runs (µs), the timed runs (the warm-up left out) and, if paired, the floor's
+    /// runs (the warm-up's included). Per episode: (run - median reference) / innerreps, and CPU
+    /// less the delays' (threads x reference); values at or below the reference's spread per
+    /// episode are noise.
+    pub fn per_episode(
+        point: Point,
+        variant: Variant,
+        innerreps: u64,
+        mut reference: Vec<f64>,
+        runs: &[(Duration, Option<Usage>)],
+        floor: Option<Vec<Duration>>,
+    ) -> Sampled {
         let reference_median = median(&mut reference).unwrap_or(0.0);
         let spread = reference[reference.len() - 1] - reference[0];
         let per = |total_us: f64| total_us / innerreps as f64;
@@ -197,8 +214,6 @@ impl Epcc {
         } else {
             point.threads as f64
         };
-        let (runs, floor) = run(&vec![innerreps; self.reps + 1]);
-        let runs = &runs[1..];
         let floor = floor.map(|floor| {
             floor[1..]
                 .iter()

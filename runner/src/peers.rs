@@ -190,6 +190,13 @@ pub const CXX_BARRIER_MISSING: Option<&str> = option_env!("PEER_CXX_BARRIER");
 /// Why the OpenMP peer was not built, when it was not.
 pub const OMP_MISSING: Option<&str> = option_env!("PEER_OMP");
 
+/// Why LLVM's libomp peer (a program of its own, runner/peers/omp_epcc_main.c) was not built,
+/// when it was not.
+pub const LIBOMP_MISSING: Option<&str> = option_env!("PEER_LIBOMP");
+
+/// The libomp peer's program, where it was built.
+pub const LIBOMP_EXE: Option<&str> = option_env!("PEER_LIBOMP_EXE");
+
 /// What the OpenMP loop calls back, on the team's thread `index`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum OmpEvent {

@@ -30,6 +30,10 @@ pub struct Row {
     pub cpu_noise: f64,
     /// With `--rounds` above 1: the median wall time of each round, in order.
     pub rounds: Option<Stats>,
+    /// Barrier mode: the model's floor for this contender at this point, µs per episode: its
+    /// critical path in cache-line transfers times half the round trip measured between the
+    /// first two cores (docs/design.md, "The tree"); `None` where the model does not apply.
+    pub model: Option<f64>,
     /// Where each repetition was paired with a run of the spin floor just before it: per round,
     /// the median over its repetitions of this row's time over the floor's (`None` where noise
     /// hid either).
@@ -72,6 +76,7 @@ impl Row {
         Some(Row {
             rounds,
             x_floor,
+            model: None,
             case,
             contender: contender.to_string(),
             cores: point.cores,
@@ -87,6 +92,11 @@ impl Row {
             noise: sampled.noise,
             cpu_noise: sampled.cpu_noise,
         })
+    }
+
+    /// The row with the model's floor beside it.
+    pub fn with_model(self, model: Option<f64>) -> Row {
+        Row { model, ..self }
     }
 
     /// The wall median, where it is above noise.
@@ -161,7 +171,9 @@ impl Report {
     /// The table: one line per row, rows of one case and point together, each column as wide
     /// as its widest cell.
     pub fn table(&self) -> String {
-        let mut lines: Vec<[String; 9]> = vec![[
+        // The model's floor, in barrier mode, where the model applies to some row.
+        let model = self.rows.iter().any(|r| r.model.is_some());
+        let mut lines: Vec<Vec<String>> = vec![vec![
             "cores".into(),
             "threads".into(),
             "case".into(),
@@ -172,13 +184,16 @@ impl Report {
             format!("wall {}/x", short(self.baseline)),
             format!("CPU {}/x", short(self.baseline)),
         ]];
+        if model {
+            lines[0].push("model µs".into());
+        }
         for r in &self.rows {
             let base = self
                 .rows
                 .iter()
                 .find(|b| b.group() == r.group() && b.contender == self.baseline);
             let is_base = r.contender == self.baseline;
-            lines.push([
+            let mut line = vec![
                 r.cores.map_or("-".into(), |c| c.to_string()),
                 r.threads.to_string(),
                 r.case.clone(),
@@ -198,9 +213,13 @@ impl Report {
                 } else {
                     ratio(r.cpu_measured(), base.and_then(Row::cpu_measured))
                 },
-            ]);
+            ];
+            if model {
+                line.push(r.model.map_or("-".into(), number));
+            }
+            lines.push(line);
         }
-        let widths: Vec<usize> = (0..9)
+        let widths: Vec<usize> = (0..lines[0].len())
             .map(|c| {
                 lines
                     .iter()
@@ -234,10 +253,17 @@ impl Report {
 
     /// The header above the table: what the numbers are, the machine.
     pub fn header(&self) -> String {
+        let model = if self.rows.iter().any(|r| r.model.is_some()) {
+            "; model: syncpoint's floor by its model, the critical path in cache-line transfers \
+             (n + 1 for a single counter, a tree's levels + 2) times half the round trip measured \
+             between the first two cores (docs/design.md, \"The tree\")"
+        } else {
+            ""
+        };
         format!(
             "syncpoint-bench {} mode: {}; ratios: {} / contender (above 1: the contender is \
              faster or cheaper), only where both are above noise; switches: context switches \
-             per unit\n{}",
+             per unit{model}\n{}",
             self.mode,
             self.unit,
             self.baseline,
@@ -335,6 +361,7 @@ impl Report {
             cpu_noise_us: f64,
             cpu_within_noise: Option<bool>,
             switches_median: Option<f64>,
+            model_floor_us: Option<f64>,
         }
         let mut out = csv::Writer::from_writer(self.machine.lines("# ").into_bytes());
         for r in &self.rows {
@@ -357,6 +384,7 @@ impl Report {
                 cpu_noise_us: r.cpu_noise,
                 cpu_within_noise: r.cpu.as_ref().map(|_| r.cpu_measured().is_none()),
                 switches_median: r.switches.as_ref().map(|s| s.median),
+                model_floor_us: r.model,
             })
             .map_err(|e| e.to_string())?;
         }

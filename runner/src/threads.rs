@@ -218,3 +218,23 @@ pub fn thread_counts() -> Vec<usize> {
     counts.extend([2, 4, 8, 16, 32].map(|k| k * cores));
     counts
 }
+
+/// The cache-line round trip between the first two threads of `pinning` (cores 0 and 1 when
+/// pinned): two threads hand one cache line back and forth `rounds` times, each waiting for the
+/// other's store, then storing. Returns the time of one round trip, two line transfers; the
+/// barrier models count in halves of it (docs/design.md, "The tree").
+pub fn round_trip(pinning: &Pinning, rounds: u64) -> Duration {
+    use std::sync::atomic::{AtomicU64, Ordering::Acquire, Ordering::Release};
+    let line = crossbeam_utils::CachePadded::new(AtomicU64::new(0));
+    let elapsed = run_on_threads(2, pinning, |me| {
+        for i in 0..rounds {
+            // Thread 0 writes the odd values, thread 1 the even ones.
+            let mine = 2 * i + me as u64;
+            while line.load(Acquire) != mine {
+                std::hint::spin_loop();
+            }
+            line.store(mine + 1, Release);
+        }
+    });
+    elapsed / rounds.max(1) as u32
+}

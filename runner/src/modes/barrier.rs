@@ -236,22 +236,52 @@ pub fn lineup(plan: &Plan, epcc: Epcc) -> Lineup {
         left_out.push(format!("C++20 std::barrier left out: {why}"));
     }
     if let Some(why) = peers::OMP_MISSING {
-        left_out.push(format!("OpenMP barrier left out: {why}"));
+        left_out.push(format!("OpenMP barrier (libgomp) left out: {why}"));
     }
+    if let Some(why) = peers::LIBOMP_MISSING {
+        left_out.push(format!("LLVM libomp left out: {why}"));
+    }
+    let mut transfer = Transfer::default();
     let mut jobs = Vec::new();
     for &point in &plan.points {
+        // The model's floor where every thread has a core of its own to spin on.
+        let l = (!point.oversubscribed())
+            .then(|| transfer.of(point))
+            .flatten();
+        let model =
+            |fan_in: Option<usize>| l.map(|l| model_transfers(point.threads, fan_in) as f64 * l);
+        let default_fan_in = syncpoint::Barrier::new(point.threads).fan_in();
         for &v in &plan.variants {
             // The floor: a barrier that only spins, where it can (it takes milliseconds an
             // episode once threads outnumber cores); measured just before syncpoint's default,
             // so that the two see the machine in the same state (a VM's can change within
             // seconds).
             if !point.oversubscribed() {
-                jobs.push(rust_job(v, FLOOR, point, epcc, peers::SpinBarrier::new));
+                jobs.push(
+                    rust_job(v, FLOOR, point, epcc, peers::SpinBarrier::new)
+                        .with_model(model(None)),
+                );
             }
             for (name, policy) in SYNCPOINT_POLICIES {
-                jobs.push(rust_job(v, name, point, epcc, move |n| {
-                    syncpoint::Barrier::new(n).with_wait_policy(policy)
-                }));
+                jobs.push(
+                    rust_job(v, name, point, epcc, move |n| {
+                        syncpoint::Barrier::new(n).with_wait_policy(policy)
+                    })
+                    .with_model(model(default_fan_in)),
+                );
+            }
+            // The single counter and the tree side by side, whichever the default is here.
+            if point.threads > TREE_FAN_IN {
+                let (other, fan_in) = match default_fan_in {
+                    None => ("syncpoint tree k=4", TREE_FAN_IN),
+                    Some(_) => ("syncpoint central", usize::MAX),
+                };
+                jobs.push(
+                    rust_job(v, other, point, epcc, move |n| {
+                        syncpoint::Barrier::new(n).with_fan_in(fan_in)
+                    })
+                    .with_model(model((fan_in < point.threads).then_some(fan_in))),
+                );
             }
             jobs.push(rust_job(
                 v,
@@ -272,6 +302,17 @@ pub fn lineup(plan: &Plan, epcc: Epcc) -> Lineup {
                 jobs.push(omp_job(v, "OpenMP barrier", point, epcc, false));
                 jobs.push(omp_job(v, "OpenMP passive", point, epcc, true));
             }
+            if let Some(exe) = peers::LIBOMP_EXE {
+                jobs.push(libomp_job(v, "libomp hyper", point, epcc, exe, None));
+                jobs.push(libomp_job(
+                    v,
+                    "libomp dist",
+                    point,
+                    epcc,
+                    exe,
+                    Some("dist,dist"),
+                ));
+            }
         }
     }
     Lineup {
@@ -279,5 +320,141 @@ pub fn lineup(plan: &Plan, epcc: Epcc) -> Lineup {
         baseline: "std::sync::Barrier",
         unit: "µs per episode (overhead over the delay)",
         left_out,
+    }
+}
+
+/// The fan-in of the tree measured beside the single counter: libomp's hyper barrier's.
+const TREE_FAN_IN: usize = 4;
+
+/// The model's critical path of one episode in cache-line transfers (docs/design.md, "The
+/// tree"; the same count as the crate's `Shape::critical_path`): a single counter's `n + 1`; a
+/// tree's one a level, the root, and the release.
+fn model_transfers(threads: usize, fan_in: Option<usize>) -> usize {
+    match fan_in {
+        None => threads + 1,
+        Some(k) => {
+            let (mut size, mut levels) = (threads.div_ceil(k), 1);
+            while size >= k {
+                size = size.div_ceil(k);
+                levels += 1;
+            }
+            levels + 2
+        }
+    }
+}
+
+/// One cache-line transfer between the cores a point's threads are pinned to: half the round
+/// trip between the first two, measured once per core count.
+#[derive(Default)]
+struct Transfer {
+    measured: Vec<(Option<usize>, Option<f64>)>,
+}
+
+impl Transfer {
+    /// µs per transfer at `point`'s cores; `None` on one core.
+    fn of(&mut self, point: Point) -> Option<f64> {
+        if let Some(&(_, l)) = self.measured.iter().find(|(c, _)| *c == point.cores) {
+            return l;
+        }
+        let l = (point.cores.unwrap_or(2) >= 2).then(|| {
+            let two = Point {
+                cores: point.cores,
+                threads: 2,
+            };
+            let trip = syncpoint_bench::threads::round_trip(&pinning(two), 200_000);
+            trip.as_secs_f64() * 1e6 / 2.0
+        });
+        self.measured.push((point.cores, l));
+        l
+    }
+}
+
+/// LLVM's libomp barrier at `point`, measured by its own program (runner/peers/omp_epcc_main.c),
+/// its barrier pattern `pattern` (`KMP_PLAIN_BARRIER_PATTERN`; `None`: the runtime's default,
+/// hyper).
+fn libomp_job(
+    variant: Variant,
+    contender: &'static str,
+    point: Point,
+    epcc: Epcc,
+    exe: &'static str,
+    pattern: Option<&'static str>,
+) -> Job {
+    Job::new(variant_name(variant), contender, point, move || {
+        let mut command = Command::new(exe);
+        command.args([
+            point.threads.to_string(),
+            point.cores.unwrap_or(0).to_string(),
+            epcc.delay_iters.to_string(),
+            epcc.target.as_nanos().to_string(),
+            epcc.reps.to_string(),
+            u8::from(variant == Variant::Rotating).to_string(),
+        ]);
+        if let Some(pattern) = pattern {
+            command
+                .env("KMP_PLAIN_BARRIER_PATTERN", pattern)
+                .env("KMP_FORKJOIN_BARRIER_PATTERN", pattern);
+        }
+        let out = command
+            .output()
+            .map_err(|e| format!("cannot start {exe}: {e}"))?;
+        if !out.status.success() {
+            let why = String::from_utf8_lossy(&out.stderr);
+            return Err(why.lines().last().unwrap_or("the peer failed").to_string());
+        }
+        let (mut innerreps, mut reference, mut runs) = (0, Vec::new(), Vec::new());
+        let number = |word: Option<&str>| -> Result<u64, String> {
+            word.and_then(|w| w.parse().ok())
+                .ok_or_else(|| "the libomp peer's output does not parse".to_string())
+        };
+        for line in String::from_utf8_lossy(&out.stdout).lines() {
+            let mut words = line.split_whitespace();
+            match words.next() {
+                Some("innerreps") => innerreps = number(words.next())?,
+                Some("reference") => reference.push(number(words.next())? as f64 / 1e3),
+                Some("run") => {
+                    let wall = Duration::from_nanos(number(words.next())?);
+                    let cpu = Duration::from_nanos(number(words.next())?);
+                    let context_switches = number(words.next())?;
+                    runs.push((
+                        wall,
+                        Some(Usage {
+                            cpu,
+                            context_switches,
+                        }),
+                    ));
+                }
+                _ => {}
+            }
+        }
+        if innerreps == 0 || reference.is_empty() || runs.len() < 2 {
+            return Err("the libomp peer printed no measurement".into());
+        }
+        Ok(Epcc::per_episode(
+            point,
+            variant,
+            innerreps,
+            reference,
+            &runs[1..],
+            None,
+        ))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::model_transfers;
+
+    /// The model's critical paths that docs/design.md ("The tree") tabulates, and the crate's
+    /// unit test bounds by 2 * ceil(log_k n).
+    #[test]
+    fn the_model_counts_as_the_design_says() {
+        assert_eq!(model_transfers(64, None), 65);
+        assert_eq!(model_transfers(64, Some(4)), 5);
+        assert_eq!(model_transfers(64, Some(8)), 4);
+        assert_eq!(model_transfers(16, Some(4)), 4);
+        assert_eq!(model_transfers(128, Some(8)), 4);
+        assert_eq!(model_transfers(128, Some(4)), 5);
+        assert_eq!(model_transfers(32, Some(4)), 4);
     }
 }
