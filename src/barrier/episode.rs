@@ -286,6 +286,12 @@ impl RawBarrier {
     pub(super) fn tree(&self) -> Option<&Tree> {
         self.tree
             .get_or_init(|| {
+                // Under loom, trees come only from `with_fan_in`: the default's look at the
+                // participants would be a loom step inside std's `OnceLock`, where another loom
+                // thread asking too would block the one OS thread they share.
+                if cfg!(loom) {
+                    return None;
+                }
                 let participants = self.participants();
                 topology::default_fan_in(participants)
                     .map(|fan_in| Box::new(Tree::new(participants, fan_in)))

@@ -58,8 +58,12 @@ fn from_environment() -> Option<u32> {
 }
 
 /// Where the CPU the calling thread runs on stands in topology order; on other systems, a number
-/// per thread, given out in the order threads first ask.
+/// per thread, given out in the order threads first ask. Under loom, 0: its threads share one
+/// OS thread (and so one number), and a model must explore the same leaves on every run.
 pub(super) fn position() -> usize {
+    if cfg!(loom) {
+        return 0;
+    }
     #[cfg(all(not(loom), any(target_os = "linux", target_os = "android")))]
     {
         let cpu = rustix::thread::sched_getcpu();
