@@ -99,7 +99,7 @@ ARGUED = {
         "a_release_that_gives_its_wake_to_the_head_takes_its_mark_back deadlocks on this mutant "
         "(2.5 minutes, by hand) but explores the correct code for longer than CI affords "
         "(docs/testing.md).",
-    "src/barrier/episode.rs::take_back: hand-written: a refused arrival is taken back after a "
+    "src/barrier/episode.rs::take_back_units: hand-written: a refused arrival is taken back after a "
     "reset erased it":
         "needs a late arrival (more threads than participants) whose deadline passes between "
         "its episode's reset and its release, while the next episode already counts arrivals: "
@@ -141,18 +141,38 @@ HAND_WRITTEN = [
      "Ok(before) if before.count() + 1 == before.participants() as i32 => {",
      "Ok(before) if false => {",
      "a drop that completes the episode does not lead it"),
-    ("src/barrier/episode.rs", "take_back",
-     "(current.episode() == arrival.episode()).then(|| current.withdrawn())",
-     "(false).then(|| current.withdrawn())",
+    ("src/barrier/episode.rs", "take_back_units",
+     "(current.episode() == arrival.episode()).then(|| current.withdrawn_by(units))",
+     "(false).then(|| current.withdrawn_by(units))",
      "a refused arrival is not taken back"),
-    ("src/barrier/episode.rs", "take_back",
-     "(current.episode() == arrival.episode()).then(|| current.withdrawn())",
-     "(current.count() > 0).then(|| current.withdrawn())",
+    ("src/barrier/episode.rs", "take_back_units",
+     "(current.episode() == arrival.episode()).then(|| current.withdrawn_by(units))",
+     "(current.count() > 0).then(|| current.withdrawn_by(units))",
      "a refused arrival is taken back after a reset erased it"),
     ("src/barrier/episode.rs", "ready",
      "if word.is_broken() && !self.barrier.will_release(episode, word) {",
      "if word.is_broken() {",
      "a waiter gives up on a broken barrier although its episode will be released"),
+    ("src/barrier/episode.rs", "withdraw",
+     "tree.reopen(leaf, episode);",
+     "",
+     "tree mode: a withdrawal taken off the root does not reopen its leaf"),
+    ("src/barrier/tree.rs", "arrive",
+     "Joined::Refill => Landed::Root { leaf, units: 1 },",
+     "Joined::Refill => Landed::Member { leaf },",
+     "tree mode: an arrival that refills a reopened leaf is not counted at the root"),
+    ("src/barrier/tree.rs", "join",
+     "core::cmp::Ordering::Less => (0, false),",
+     "core::cmp::Ordering::Less => (current.count(), current.is_forwarded()),",
+     "tree mode: a node still counting an earlier episode is not reset by the next one's arrival"),
+    ("src/barrier/episode.rs", "drop_participant",
+     "Ok(self.fill(tree.expect(\"checked\"), before, completion))",
+     "Ok(BarrierWaitResult::FOLLOWER)",
+     "tree mode: a drop takes its arrival off the root but fills no slot"),
+    ("src/barrier/episode.rs", "announce",
+     ".mark(self.seen, Released::LEAVES)?;",
+     ".load(Ordering::Relaxed);",
+     "tree mode: a member sleeps on its leaf's word without marking LEAVES"),
     ("src/barrier/broken.rs", "set_broken",
      "let doomed = failed || (!before.is_broken() && !before.is_full());",
      "let doomed = true;",
@@ -234,8 +254,18 @@ src/barrier/episode.rs::release: Ordering::Release -> Relaxed => barrier::arrive
 src/barrier/episode.rs::release: Ordering::Release -> Relaxed #2 => barrier::arrive_and_drop_across_two_episodes
 src/barrier/episode.rs::release: delete self.release.word.wake_all_if_sleepers(previous) => barrier::arrive_and_drop_across_two_episodes
 src/barrier/episode.rs::release: hand-written: leader does not wait for the previous episode's release => barrier::two_pairs_on_four_threads
-src/barrier/episode.rs::take_back: hand-written: a refused arrival is not taken back => barrier::refused_arrivals_leave_the_word_unchanged
-src/barrier/episode.rs::take_back: hand-written: a refused arrival is taken back after a reset erased it => argued
+src/barrier/episode.rs::take_back_units: hand-written: a refused arrival is not taken back => barrier::refused_arrivals_leave_the_word_unchanged
+src/barrier/episode.rs::take_back_units: hand-written: a refused arrival is taken back after a reset erased it => argued
+src/barrier/episode.rs::count_at_root: Ordering::Release -> Relaxed => barrier::tree_two_counts_reach_the_root
+src/barrier/episode.rs::ready: Ordering::Acquire -> Relaxed #2 => barrier::arrive_and_drop_across_two_episodes
+src/barrier/episode.rs::wake_leaves: Ordering::Release -> Relaxed => barrier::tree_three_threads_one_episode
+src/barrier/episode.rs::wake_leaves: delete group.wake_all_if_sleepers(sequence) => barrier::tree_breaking_wakes_every_leaf
+src/barrier/tree.rs::join: Ordering::AcqRel -> Relaxed => barrier::tree_three_threads_one_episode
+src/barrier/episode.rs::withdraw: hand-written: tree mode: a withdrawal taken off the root does not reopen its leaf => barrier::tree_withdrawals_reopen_their_leaf
+src/barrier/tree.rs::arrive: hand-written: tree mode: an arrival that refills a reopened leaf is not counted at the root => barrier::tree_withdrawals_reopen_their_leaf
+src/barrier/tree.rs::join: hand-written: tree mode: a node still counting an earlier episode is not reset by the next one's arrival => barrier::tree_three_threads_two_episodes
+src/barrier/episode.rs::drop_participant: hand-written: tree mode: a drop takes its arrival off the root but fills no slot => barrier::tree_drop_races_the_waiters
+src/barrier/episode.rs::announce: hand-written: tree mode: a member sleeps on its leaf's word without marking LEAVES => barrier::tree_breaking_wakes_every_leaf
 src/barrier/episode.rs::wait_for_previous: hand-written: leader waits for its own episode's release instead of the previous => barrier::consecutive_completions_do_not_race
 src/barrier/episode.rs::withdraw: hand-written: withdraw from an episode that is already complete => barrier::withdrawal_races_a_release_and_a_break
 src/barrier/episode.rs::withdraw: hand-written: withdraw looks at the broken flag before the release => barrier::withdrawal_races_a_release_and_a_break

@@ -335,11 +335,13 @@ impl RawBarrier {
     /// just before the release that opens the episode; between the two, looks again.
     fn opened(&self) -> (Episode, Opened, Released) {
         for look in 0u32.. {
-            // Acquire: pairs with the Release exchange in `release`, after which the stores of
-            // the episode it opened, read next, are visible.
-            let word = Released::from_bits(self.release.word.load(Ordering::Acquire));
+            // Relaxed: an arrival learns nothing from the release (a member acquires it when it
+            // waits). The two loads may disagree (a leader between its store of `opened` and its
+            // release, or a stale look): `is_of` catches it, and a stale episode is caught at the
+            // leaves (`Ahead`) or the root (full: wait it out).
+            let word = Released::from_bits(self.release.word.load(Ordering::Relaxed));
             // Relaxed: a reference point near the open episode, for its full number only; and
-            // the shape, ordered by the load above.
+            // the shape, checked against the word.
             let episode = Episode::from_bits(word.episode(), self.open_episode(Ordering::Relaxed));
             let opened = Opened::from_bits(self.release.opened.load(Ordering::Relaxed));
             if opened.is_of(episode) {
@@ -590,9 +592,10 @@ impl RawBarrier {
             if self.is_released(episode) {
                 return Ok(BarrierWaitResult::FOLLOWER);
             }
-            // Acquire: as the wait loop's load of the word (its flags, then `will_release`).
-            let word = Released::from_bits(self.release.word.load(Ordering::Acquire));
-            if word.is_broken() && !self.will_release(episode, word) {
+            // Relaxed: as the single counter's withdrawal below, which decides on the same
+            // flags: a broken barrier's episode still counting and short of arrivals is doomed.
+            let root = self.arrive.word.load(Ordering::Relaxed);
+            if root.is_broken() && root.episode() == episode.bits() && !root.is_full() {
                 return Err(BarrierWaitError::Broken);
             }
             match tree.leave(leaf, episode) {

@@ -372,6 +372,42 @@ fn tree_three_threads_one_episode() {
     tree_episodes(1, 2);
 }
 
+/// Two counts reach the root in one episode: four participants on fan-in 3 (leaves of 3 and 1,
+/// both at the top). Two threads play them: one waits, the other arrives three times (split
+/// phase) before it waits on each arrival. Whichever count reaches the root second, its leader
+/// takes in the other count's arrivals through that count's Release `fetch_add` at the root: the
+/// completion, run before anyone is released, must see both writes, and so must both threads.
+/// (Four threads would find the same in 400 s, not a second.)
+#[test]
+fn tree_two_counts_reach_the_root() {
+    check(1, || {
+        let slots: Arc<[AtomicU32; 2]> = Arc::new(Default::default());
+        let seen_all = |slots: &[AtomicU32; 2]| slots.iter().all(|slot| slot.load(Relaxed) == 1);
+        let barrier = Arc::new(
+            Barrier::with_completion(4, {
+                let slots = slots.clone();
+                move || assert!(seen_all(&slots), "the leader missed a count's write")
+            })
+            .with_fan_in(3),
+        );
+        let other = thread::spawn({
+            let (barrier, slots) = (barrier.clone(), slots.clone());
+            move || {
+                slots[1].store(1, Relaxed);
+                barrier.wait();
+                assert!(seen_all(&slots), "passed without the other count's write");
+            }
+        });
+        slots[0].store(1, Relaxed);
+        let arrivals: Vec<_> = (0..3).map(|_| barrier.arrive()).collect();
+        for arrival in arrivals {
+            arrival.wait();
+        }
+        assert!(seen_all(&slots), "passed without the other count's write");
+        other.join().unwrap();
+    });
+}
+
 /// Two episodes: the first arrival of the second resets each node it joins, in the same
 /// exchange; the release sweeps the leaves' words where sleepers are marked. No preemption
 /// beyond the blocking points (one takes over 15 minutes): the resets are what it is for.
@@ -380,40 +416,47 @@ fn tree_three_threads_two_episodes() {
     tree_episodes(2, 0);
 }
 
-/// Withdrawals in the tree: three `wait_timeout`s on a barrier of three with fan-in 2 (loom's
-/// timed sleep expires at once, so each tries to withdraw). A withdrawal comes out of a leaf
-/// whose count has not gone up, or off the root and back into its leaf (reopened) if it has; the
-/// three pass together or are all withdrawn, and afterwards the barrier counts nothing that
-/// is not there: a second round of three untimed waits completes, with one leader.
+/// Withdrawals in the tree: on a barrier of three with fan-in 2, two threads wait with a timeout
+/// (loom's timed sleep expires at once) while the third has not come: both land in the leaf of
+/// two, whose count goes up to the node, so both are withdrawn off the root and give their slots
+/// back to the leaf. Then three untimed waits must complete the episode, with one leader: two of
+/// them refill the reopened leaf and count at the root directly.
 #[test]
-fn tree_withdrawals_race_the_last_arrival() {
+fn tree_withdrawals_reopen_their_leaf() {
     check(1, || {
         let barrier = Arc::new(Barrier::new(3).with_fan_in(2));
-        let run = |barrier: Arc<Barrier>| barrier.wait_timeout(Duration::from_secs(1)).is_ok();
-        let others: Vec<_> = (0..2)
-            .map(|_| {
-                let barrier = barrier.clone();
-                thread::spawn(move || run(barrier))
-            })
-            .collect();
-        let mine = run(barrier.clone());
-        let theirs: Vec<bool> = others.into_iter().map(|t| t.join().unwrap()).collect();
-        assert!(
-            theirs.iter().all(|&passed| passed == mine),
-            "some passed and some were withdrawn: {mine} {theirs:?}"
+        let (a, b) = on_two_threads({
+            let barrier = barrier.clone();
+            move |_| barrier.wait_timeout(Duration::from_secs(1))
+        });
+        assert_eq!(
+            (a, b),
+            (
+                Err(BarrierWaitError::TimedOut),
+                Err(BarrierWaitError::TimedOut)
+            ),
+            "passed without the third participant"
         );
-        // (The root's count may stand below zero now: a leaf's count can wait in the inner node
-        // that the root took off, and the next arrivals complete both.)
+        let leaders = Arc::new(AtomicU32::new(0));
+        let run = {
+            let (barrier, leaders) = (barrier.clone(), leaders.clone());
+            move || {
+                if barrier.wait().is_leader() {
+                    leaders.fetch_add(1, Relaxed);
+                }
+            }
+        };
         let others: Vec<_> = (0..2)
             .map(|_| {
-                let barrier = barrier.clone();
-                thread::spawn(move || barrier.wait())
+                let run = run.clone();
+                thread::spawn(run)
             })
             .collect();
-        barrier.wait();
+        run();
         for other in others {
             other.join().unwrap();
         }
+        assert_eq!(leaders.load(Relaxed), 1, "one leader");
     });
 }
 
