@@ -33,22 +33,20 @@ pub(super) fn default_fan_in(participants: u32) -> Option<u32> {
     if cfg!(loom) {
         return None;
     }
-    if let Some(fan_in) = from_environment() {
-        return (fan_in >= 2 && fan_in < participants).then_some(fan_in);
-    }
-    if participants < TREE_FROM {
-        return None;
-    }
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let topology = topology();
-    let cores = cores.max(
-        topology
-            .position
-            .iter()
-            .filter(|&&p| p != usize::MAX)
-            .count(),
-    );
-    (cores >= TREE_FROM as usize).then_some(topology.fan_in)
+    let listed = topology.position.iter().filter(|&&p| p != usize::MAX);
+    let cores = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .max(listed.count());
+    choose(participants, cores, from_environment(), topology.fan_in)
+}
+
+/// `default_fan_in`'s rule, from what the machine and the environment show.
+fn choose(participants: u32, cores: usize, environment: Option<u32>, fan_in: u32) -> Option<u32> {
+    match environment {
+        Some(k) => (k >= 2 && k < participants).then_some(k),
+        None => (participants >= TREE_FROM && cores >= TREE_FROM as usize).then_some(fan_in),
+    }
 }
 
 /// `SYNCPOINT_FAN_IN`, read once; `None` when unset or not a number.
@@ -105,12 +103,19 @@ fn read() -> Topology {
         let core = cpu(n, "topology/core_id").unwrap_or(n as u64);
         cpus.push((package, cache, core, n));
     }
+    order(cpus)
+}
+
+/// The topology of `cpus`, each `(package, last-level cache, core, cpu)`: positions that put the
+/// CPUs of one core, then of one cache, then of one package side by side, and the fan-in that
+/// divides the smallest cache's CPUs (4, else 3, else 2; 4 where none does).
+#[cfg(all(not(loom), any(target_os = "linux", target_os = "android")))]
+fn order(mut cpus: Vec<(u64, u64, u64, usize)>) -> Topology {
     cpus.sort_unstable();
-    let mut position = vec![usize::MAX; cpus.len()];
+    let mut position = vec![usize::MAX; cpus.iter().map(|c| c.3 + 1).max().unwrap_or(0)];
     for (p, &(.., n)) in cpus.iter().enumerate() {
         position[n] = p;
     }
-    // The smallest last-level cache's CPUs: a fan-in that divides it keeps leaves inside caches.
     let smallest = cpus
         .chunk_by(|a, b| (a.0, a.1) == (b.0, b.1))
         .map(<[_]>::len)
@@ -128,5 +133,48 @@ fn read() -> Topology {
     Topology {
         position: Vec::new(),
         fan_in: FAN_IN,
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_tree_from_16_participants_on_16_cores_or_what_the_environment_says() {
+        assert_eq!(choose(16, 16, None, 4), Some(4));
+        assert_eq!(choose(128, 64, None, 3), Some(3), "the topology's fan-in");
+        assert_eq!(choose(15, 64, None, 4), None, "too few participants");
+        assert_eq!(choose(64, 2, None, 4), None, "too few cores: this machine");
+        assert_eq!(choose(3, 2, Some(2), 4), Some(2), "SYNCPOINT_FAN_IN=2");
+        assert_eq!(choose(2, 2, Some(2), 4), None, "k >= n: a single counter");
+        assert_eq!(choose(64, 64, Some(1), 4), None, "SYNCPOINT_FAN_IN=1");
+        assert_eq!(choose(64, 64, Some(0), 4), None, "SYNCPOINT_FAN_IN=0");
+    }
+
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    #[test]
+    fn the_cpus_of_a_core_then_of_a_cache_stand_side_by_side() {
+        // Two packages, each of two caches of three cores with two hardware threads; Linux
+        // numbers the second threads of all cores after the first ones.
+        let mut cpus = Vec::new();
+        for thread in 0..2u64 {
+            for core in 0..12u64 {
+                let n = (thread * 12 + core) as usize;
+                cpus.push((core / 6, core / 3, core, n));
+            }
+        }
+        let topology = order(cpus);
+        assert_eq!(
+            topology.fan_in, 3,
+            "six CPUs a cache: 3 divides it, 4 does not"
+        );
+        // CPU 0 and its sibling 12 are neighbours; CPU 3 (the second cache) comes after the
+        // first cache's six.
+        assert_eq!((topology.position[0], topology.position[12]), (0, 1));
+        assert_eq!(topology.position[3], 6);
+        let mut seen = topology.position.clone();
+        seen.sort_unstable();
+        assert_eq!(seen, (0..24).collect::<Vec<_>>(), "a place for each CPU");
     }
 }
