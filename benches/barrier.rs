@@ -71,6 +71,26 @@ fn cache_line(c: &mut Criterion) {
     group.bench_function("round-trip", |b| {
         b.iter_custom(|iters| round_trip(&Pinning::none(), iters) * iters as u32)
     });
+    // Two threads each increment their own counter, the counters `apart` bytes apart: at 8 they
+    // share a line, at 64 they are neighbours an adjacent-line prefetcher fetches together, 128
+    // is where the tree's nodes sit (CachePadded), 256 libomp's dist barrier's padding. One
+    // iteration is one increment on each thread.
+    for apart in [8usize, 64, 128, 256] {
+        group.bench_function(format!("apart-{apart}"), |b| {
+            b.iter_custom(|iters| {
+                use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+                #[repr(align(4096))]
+                struct Page([AtomicU64; 64]);
+                let page = Page(std::array::from_fn(|_| AtomicU64::new(0)));
+                let counters = [&page.0[0], &page.0[apart / 8]];
+                run_on_threads(2, &Pinning::none(), |me| {
+                    for _ in 0..iters {
+                        counters[me].fetch_add(1, Relaxed);
+                    }
+                })
+            })
+        });
+    }
     group.finish();
 }
 

@@ -5,12 +5,38 @@
 # runner and the examples, the docs with warnings denied, cargo check for Windows, macOS and
 # FreeBSD, the MSRV build and tests, and cargo package.
 # Needs only a Rust toolchain through rustup (with rustfmt and clippy) and python3; rustup adds
-# the cross-check targets and the 1.85 toolchain.
+# the cross-check targets and the 1.85 toolchain. The runner's C/C++ peers (clang with libomp
+# beside gcc's libgomp) are installed with apt-get when the script runs as root (CI does);
+# otherwise it says so in one line, and the runner leaves those peers out.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 step() { printf '\n== %s\n' "$*"; }
 loom() { RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR=target/loom "$@"; }
+
+# Installs the Debian packages named that are missing, as root with apt-get; otherwise says
+# which could not be installed, in one line, and goes on.
+packages() {
+  local missing=()
+  for package in "$@"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "ok installed" || missing+=("$package")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
+    if DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null 2>&1 ||
+      { apt-get update -qq >/dev/null 2>&1 &&
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null 2>&1; }; then
+      echo "installed: ${missing[*]}"
+    else
+      echo "skipped: apt-get could not install ${missing[*]}"
+    fi
+  else
+    echo "skipped: ${missing[*]} not installed (installing needs root and apt-get)"
+  fi
+}
+
+step "system packages: clang and libomp for the runner's libomp peer"
+packages clang libomp-dev
 
 step "rustfmt"
 cargo fmt --all -- --check
@@ -20,6 +46,9 @@ step "clippy under --cfg loom"
 loom cargo clippy --workspace --all-targets -- -D warnings
 step "tests and doctests"
 cargo test --workspace
+step "the barrier tests again with every barrier of 3 or more counted in a tree of fan-in 2"
+SYNCPOINT_FAN_IN=2 cargo test --release -p syncpoint --test barrier --test soak \
+  --test panic_locations --test wait_policy
 step "the barrier past its state words' limits (2^27 episodes, 2^20 refusals; release build)"
 cargo test --release --test limits -- --ignored --test-threads=1
 step "loom models (beside each primitive, in src/*/loom_tests.rs)"
