@@ -210,9 +210,17 @@ HAND_WRITTEN = [
      "",
      "a release that gave its wake to the head leaves WAKING marked"),
     ("src/semaphore/waiter.rs", "settle",
-     "pass_on = next.wakes_a_single() && next.permits() > 0;",
+     "pass_on = current.is_waking() && next.wakes_a_single() && next.permits() > 0;",
      "pass_on = false;",
      "a woken waiter for one permit does not pass on the wake that releases left to it"),
+    ("src/semaphore/mod.rs", "release_many",
+     "Some(if current.marks_waking(n) {",
+     "Some(if current.wakes_a_single() {",
+     "a release that wakes several waiters for one permit marks WAKING (2k - 1 wakes for k)"),
+    ("src/semaphore/waiter.rs", "settle",
+     "pass_on = current.is_waking() && next.wakes_a_single() && next.permits() > 0;",
+     "pass_on = next.wakes_a_single() && next.permits() > 0;",
+     "a look that cleared no mark passes a wake on"),
     ("src/semaphore/waiter.rs", "acquire_one",
      "self.settle(Look::Leave);",
      "self.deregister(State::without_sleeper);",
@@ -275,6 +283,7 @@ src/latch.rs::count_down_by: delete self.state.wake_all_if_sleepers(previous) =>
 src/latch.rs::try_wait: Ordering::Acquire -> Relaxed => latch::arrive_and_wait_pair
 src/semaphore/mod.rs::release_many: Ordering::Release -> Relaxed => semaphore::a_waiter_for_two_sees_both_releasers_writes
 src/semaphore/mod.rs::release_many: hand-written: a release wakes nobody => semaphore::a_head_that_times_out_passes_its_permits_on
+src/semaphore/mod.rs::release_many: hand-written: a release that wakes several waiters for one permit marks WAKING (2k - 1 wakes for k) => semaphore::a_release_of_two_to_three_sleepers_wakes_two
 src/semaphore/waiter.rs::acquire_one: hand-written: a waiter for one permit that times out leaves WAKING marked => semaphore::a_waiter_that_times_out_takes_its_mark_back
 src/semaphore/waiter.rs::acquire_several: hand-written: a waiter woken from the queue takes its permits without passing the turn on => semaphore::the_queue_s_turn_passes_from_waiter_to_waiter
 src/semaphore/waiter.rs::announce: Ordering::Acquire -> Relaxed => argued
@@ -284,6 +293,7 @@ src/semaphore/waiter.rs::lead: Ordering::Release -> Relaxed => semaphore::a_sign
 src/semaphore/waiter.rs::register: Ordering::AcqRel -> Relaxed => semaphore::waiters_for_several_queue_behind_the_head
 src/semaphore/waiter.rs::settle: Ordering::Acquire -> Relaxed => argued
 src/semaphore/waiter.rs::settle: hand-written: a woken waiter for one permit does not pass on the wake that releases left to it => semaphore::two_sleepers_two_releases
+src/semaphore/waiter.rs::settle: hand-written: a look that cleared no mark passes a wake on => semaphore::a_release_of_two_to_three_sleepers_wakes_two
 src/semaphore/waiter.rs::signal_head: Ordering::Release -> Relaxed => semaphore::a_signalled_head_that_loses_its_permits_passes_them_on
 src/semaphore/waiter.rs::signal_head: delete self.head.wake(1) => semaphore::a_signalled_head_that_loses_its_permits_passes_them_on
 src/semaphore/waiter.rs::signal_head: hand-written: a release gives up when a signal is already pending => semaphore::a_signalled_head_that_loses_its_permits_passes_them_on

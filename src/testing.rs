@@ -59,6 +59,15 @@ pub(crate) fn wake(address: usize) {
     });
 }
 
+/// Threads asleep on the word at `address` now (while recording).
+pub(crate) fn asleep(address: usize) -> u64 {
+    let counts = COUNTS.lock().unwrap_or_else(|e| e.into_inner());
+    counts
+        .as_ref()
+        .and_then(|c| c.get(&address))
+        .map_or(0, |c| c.asleep)
+}
+
 /// Held by each unit test that starts more threads than the cores or counts what waits cost:
 /// side by side they would oversubscribe the cores (where sleeping is right) and disturb the
 /// counts.

@@ -8,6 +8,7 @@
 
 use crate::primitive::{AtomicU32, Ordering};
 use loom::sync::{Condvar, Mutex};
+use std::sync::atomic::Ordering::Relaxed;
 use std::time::Instant;
 
 /// The kernel's wait queue for one word: the mutex makes "check the value, then sleep" atomic
@@ -15,6 +16,11 @@ use std::time::Instant;
 pub(super) struct Queue {
     lock: Mutex<()>,
     sleepers: Condvar,
+    /// Threads asleep on the condvar, and the wakes that found one asleep: what a model counts
+    /// (a wake that finds nobody costs a system call, not a sleeper's trip). Plain counters
+    /// changed under `lock`, outside loom's model: bookkeeping, not part of the protocol.
+    asleep: std::sync::atomic::AtomicU32,
+    woken: std::sync::atomic::AtomicU32,
 }
 
 impl Queue {
@@ -22,6 +28,8 @@ impl Queue {
         Queue {
             lock: Mutex::new(()),
             sleepers: Condvar::new(),
+            asleep: Default::default(),
+            woken: Default::default(),
         }
     }
 
@@ -31,6 +39,7 @@ impl Queue {
         // load runs after that notification's critical section (and, through the mutex, sees the
         // change) or the notification finds this thread asleep.
         if word.load(Ordering::Relaxed) == expected {
+            self.asleep.fetch_add(1, Relaxed);
             drop(self.sleepers.wait(guard).unwrap());
         }
     }
@@ -45,14 +54,24 @@ impl Queue {
 
     pub(super) fn wake_all(&self, _word: &AtomicU32) {
         let _guard = self.lock.lock().unwrap();
+        self.woken.fetch_add(self.asleep.swap(0, Relaxed), Relaxed);
         self.sleepers.notify_all();
     }
 
     /// Wakes up to `n` sleepers, and no more: a rule that wakes too few is a deadlock here.
     pub(super) fn wake(&self, _word: &AtomicU32, n: u32) {
         let _guard = self.lock.lock().unwrap();
+        let found = n.min(self.asleep.load(Relaxed));
+        self.asleep.fetch_sub(found, Relaxed);
+        self.woken.fetch_add(found, Relaxed);
         for _ in 0..n {
             self.sleepers.notify_one();
         }
+    }
+
+    /// Threads asleep now, and sleepers woken so far.
+    #[cfg(test)]
+    pub(super) fn counts(&self) -> (u32, u32) {
+        (self.asleep.load(Relaxed), self.woken.load(Relaxed))
     }
 }

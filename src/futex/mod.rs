@@ -207,6 +207,13 @@ impl Futex {
         }
     }
 
+    /// Threads asleep on the word now, and the sleepers that wakes have found so far (loom's
+    /// model of the futex counts them, for the models that count wakes).
+    #[cfg(all(test, loom))]
+    pub(crate) fn sleepers_and_woken(&self) -> (u32, u32) {
+        self.queue.counts()
+    }
+
     /// The word's address, which names it in the tests' counts.
     #[cfg(all(test, not(loom)))]
     pub(crate) fn address(&self) -> usize {

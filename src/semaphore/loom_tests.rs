@@ -279,3 +279,39 @@ fn a_head_that_times_out_passes_its_permits_on() {
         assert_eq!(sem.available_permits(), 0);
     });
 }
+
+/// One release of two to three sleepers makes two wakes, not three: the woken take their
+/// permits and pass nothing on (README: a release wakes at most as many sleepers as its permits
+/// can serve; design.md, "Whom a release wakes"). Three threads acquire one permit each; once all
+/// three sleep, `release_many(2)`; once two have their permits, the loom futex has found two
+/// sleepers to wake, and after one more release, three.
+#[test]
+fn a_release_of_two_to_three_sleepers_wakes_two() {
+    check(0, || {
+        let sem = Arc::new(Semaphore::new(0));
+        let done = Arc::new(AtomicU32::new(0));
+        let acquirers: Vec<_> = (0..3)
+            .map(|_| {
+                let (sem, done) = (sem.clone(), done.clone());
+                thread::spawn(move || {
+                    sem.acquire();
+                    done.fetch_add(1, Relaxed);
+                })
+            })
+            .collect();
+        let counts = || sem.singles.sleepers_and_woken();
+        while counts().0 < 3 {
+            thread::yield_now();
+        }
+        sem.release_many(2);
+        while done.load(Relaxed) < 2 {
+            thread::yield_now();
+        }
+        assert_eq!(counts().1, 2, "a release of two woke a third sleeper");
+        sem.release();
+        for acquirer in acquirers {
+            acquirer.join().unwrap();
+        }
+        assert_eq!(counts().1, 3);
+    });
+}

@@ -10,6 +10,9 @@
 //! | `words.rs` | the [`Semaphore`] type: its state word and its three futex words |
 //! | `state.rs` | the state word: permits and who waits, every bit named |
 //!
+//! Beside them, `loom_tests.rs` (the loom models) and `tests.rs` (unit tests that count the
+//! sleeps a release causes).
+//!
 //! An uncontended acquire or release is one compare-exchange on the state word. A release that
 //! finds waiters counted in the value it replaced goes to the cold path, which wakes at most as
 //! many sleepers as its permits can serve. docs/design.md carries the whole argument.
@@ -18,6 +21,8 @@
 mod loom_tests;
 mod permit;
 mod state;
+#[cfg(all(test, not(loom)))]
+mod tests;
 mod waiter;
 mod words;
 
@@ -354,9 +359,9 @@ impl Semaphore {
             .state
             .try_update(Ordering::Release, Ordering::Relaxed, |current| {
                 let released = current.released(n)?;
-                // This release will wake a waiter for one permit: say so in the same exchange,
-                // so that releases until it looks leave the wake to it.
-                Some(if current.wakes_a_single() {
+                // This release will wake one waiter for one permit: say so in the same
+                // exchange, so that releases until it looks leave the wake to it.
+                Some(if current.marks_waking(n) {
                     released.with_waking()
                 } else {
                     released

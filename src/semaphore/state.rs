@@ -92,11 +92,21 @@ impl State {
         State(self.0 & !State::WAKING)
     }
 
-    /// Whether a release that replaces this value wakes a waiter for one permit and marks it
-    /// `WAKING`: one sleeps, none is on its way already, and no handoff keeps the permits.
+    /// Whether a release that replaces this value wakes a waiter for one permit: one sleeps,
+    /// none is on its way already, and no handoff keeps the permits.
     #[inline]
     pub(super) fn wakes_a_single(self) -> bool {
         self.sleepers() > 0 && !self.is_waking() && !self.has_handoff()
+    }
+
+    /// Whether a release of `k` permits that replaces this value marks `WAKING`: it wakes one
+    /// waiter for one permit, and only one. A release that wakes several leaves no mark: each
+    /// woken takes its permit and passes nothing on, so that its `k` permits make at most `k`
+    /// wakes (a mark would make the first to look pass a wake on while the others are still on
+    /// their way to the permits left).
+    #[inline]
+    pub(super) fn marks_waking(self, k: u32) -> bool {
+        self.wakes_a_single() && k.min(self.sleepers()) == 1
     }
 
     /// Whether anyone may wait: a release that replaces such a value goes to the cold path.
@@ -253,6 +263,15 @@ mod tests {
         assert!(
             full.is_waking() && full.queued() == 0,
             "a full sleeper field stays below the mark"
+        );
+        assert!(
+            s.marks_waking(1) && s.marks_waking(2),
+            "one sleeper: one wake"
+        );
+        let two = s.with_sleeper().unwrap();
+        assert!(
+            two.marks_waking(1) && !two.marks_waking(2),
+            "two wakes: no mark"
         );
         assert!(!State::new(1).wakes_a_single(), "nobody sleeps");
         assert!(

@@ -255,7 +255,7 @@ impl Semaphore {
             wakes = wakes.saturating_sub(1);
         }
         let singles = wakes.min(before.sleepers()).min(after);
-        if before.wakes_a_single() && singles == 0 {
+        if before.marks_waking(k) && singles == 0 {
             // This release marked `WAKING` (`release_many`) but gave its wake to the head: the
             // mark stands for nobody, so take it back, passing a wake on if one is owed.
             self.settle(Look::TakeBack);
@@ -282,7 +282,9 @@ impl Semaphore {
                     Look::Take | Look::TakeBack => current,
                 }
                 .without_waking();
-                pass_on = next.wakes_a_single() && next.permits() > 0;
+                // Only a look that clears a mark passes a wake on: the releases that skipped
+                // their wakes did so for a mark, and a release that woke several left none.
+                pass_on = current.is_waking() && next.wakes_a_single() && next.permits() > 0;
                 if pass_on {
                     next = next.with_waking();
                 }
