@@ -117,7 +117,9 @@ impl Semaphore {
             if !woken_from_queue && self.take(n) {
                 return true;
             }
-            // A newcomer queues behind those already queued; one woken from the queue claims.
+            // A newcomer claims only while nobody is counted in the queue; one woken from the
+            // queue claims. (The woken one has counted itself out by then, so a newcomer can
+            // take the turn before it: the queue is not first come, first served.)
             let queue_empty = self.state.load(Ordering::Relaxed).queued() == 0;
             if (woken_from_queue || queue_empty) && self.claim_head(n) {
                 return self.lead(n, deadline);

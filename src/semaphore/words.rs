@@ -20,7 +20,10 @@ use crate::word::Word;
 /// released permit first. A waiter for several permits is not starved by a stream of smaller
 /// acquirers: once it has waited about a millisecond as the first of its kind, the permits are
 /// kept for it (every other acquirer, `try_` calls included, waits or fails meanwhile) until it
-/// has its number. Waiters for several permits queue behind each other.
+/// has its number; it then waits for the permits held at that moment to come back, which with
+/// more threads than cores includes their holders' wait for a core. Waiters for several permits
+/// are served one at a time, but not first come, first served: the turn a leaving one passes to
+/// the queue can go to a newcomer that finds it free first.
 ///
 /// # Examples
 ///
