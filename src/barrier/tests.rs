@@ -5,6 +5,7 @@
 use super::state::{Arrivals, Episode, Released};
 use super::{Barrier, BarrierWaitError};
 use crate::primitive::Ordering::Relaxed;
+use crate::WaitPolicy;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
 use std::time::Duration;
@@ -180,7 +181,8 @@ fn an_arrival_near_the_wrap_knows_its_episode() {
 }
 
 /// What a barrier's lines and futex words take per episode, counted (issue 21): `n` threads on a
-/// barrier of `n`, a tree of `fan_in` or (`None`) a single counter, `episodes` episodes; for
+/// barrier of `n` waiting under `policy`, a tree of `fan_in` or (`None`) a single counter,
+/// `episodes` episodes; for
 /// each line (the arrival line, the release line, each node, each leaf's word), its
 /// read-modify-writes per episode; and the futex wake calls and the most sleepers one call found,
 /// per word.
@@ -191,9 +193,9 @@ struct Taken {
     wakes: Vec<(&'static str, f64, u64)>,
 }
 
-fn taken(n: usize, fan_in: Option<usize>, episodes: usize) -> Taken {
+fn taken(n: usize, fan_in: Option<usize>, episodes: usize, policy: WaitPolicy) -> Taken {
     let _cores = crate::testing::exclusive();
-    let mut barrier = Barrier::new(n);
+    let mut barrier = Barrier::new(n).with_wait_policy(policy);
     if let Some(k) = fan_in {
         barrier = barrier.with_fan_in(k);
     }
@@ -255,7 +257,7 @@ fn at_64_threads_no_line_takes_more_than_k() {
     const N: usize = 64;
     const EPISODES: usize = 60;
     for k in [4, 8] {
-        let taken = taken(N, Some(k), EPISODES);
+        let taken = taken(N, Some(k), EPISODES, WaitPolicy::Adaptive);
         // The figures, for `-- --nocapture` (docs/design.md, "The tree", quotes them).
         eprintln!("fan-in {k}: read-modify-writes an episode {:?}", taken.rmws);
         eprintln!(
@@ -282,7 +284,9 @@ fn at_64_threads_no_line_takes_more_than_k() {
             }
         }
     }
-    let central = taken(N, None, EPISODES);
+    // Passive, so that its waiters sleep: adaptive ones on 2 cores may all yield through 60
+    // episodes, and a release that finds nobody asleep shows nothing.
+    let central = taken(N, None, EPISODES, WaitPolicy::Passive);
     eprintln!("single counter: {:?} {:?}", central.rmws, central.wakes);
     assert_eq!(central.rmws[0], ("arrival line", (N + 1) as f64));
     let (_, _, most) = central.wakes[0];
