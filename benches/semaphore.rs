@@ -78,7 +78,7 @@ fn herd<S: Sem>(c: &mut Criterion, name: &str) {
         let id = BenchmarkId::new(name, format!("{consumers}consumers"));
         group.bench_function(id, |b| {
             b.iter_custom(|items| {
-                let (wall, used) = herd_run::<S>(consumers, items, &Pinning::none());
+                let (wall, used) = herd_run::<S>(consumers, items, 1, &Pinning::none());
                 if let Some(used) = used {
                     usage.lock().unwrap().push((
                         used.cpu.as_nanos() as f64 / items as f64,

@@ -87,7 +87,7 @@ pub enum Mode {
     Barrier,
     /// A Jacobi stencil sweep at a 66x66 and a 1026x1026 plate: syncpoint, split phase, std
     Workload,
-    /// A pool's herd (one producer, 16 and 64 sleeping consumers) and the rendezvous: syncpoint,
+    /// A pool's herd (one producer, 16 and 64 sleeping consumers, and 32 and 64 fed 4 and 8 items at a time) and the rendezvous: syncpoint,
     /// glibc sem_t, Mutex+Condvar
     Semaphore,
     /// Count down + wait on n threads: syncpoint's Latch, Mutex+Condvar

@@ -19,6 +19,13 @@ pub trait Sem: Sync {
     fn acquire(&self);
     /// Gives one permit back.
     fn release(&self);
+    /// Gives `n` permits back: one release after another, unless the semaphore releases
+    /// several at once.
+    fn release_many(&self, n: u32) {
+        for _ in 0..n {
+            self.release();
+        }
+    }
 }
 
 /// A single-use latch that `count` threads count down and wait on.
@@ -69,6 +76,9 @@ impl Sem for syncpoint::Semaphore {
     }
     fn release(&self) {
         syncpoint::Semaphore::release(self);
+    }
+    fn release_many(&self, n: u32) {
+        syncpoint::Semaphore::release_many(self, n);
     }
 }
 

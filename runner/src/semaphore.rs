@@ -11,11 +11,18 @@ use std::time::{Duration, Instant};
 /// asleep again before the next item, as workers between jobs are.
 pub const ITEM_SPACING: Duration = Duration::from_micros(20);
 
-/// One herd run: one producer releases one permit per item, [`ITEM_SPACING`] apart, to
-/// `consumers` threads asleep in `acquire`. Returns the wall time from the first release to the
-/// last item taken, and what the process used meanwhile (the producer's spin included). Thread
-/// 0 is the producer; `pinning` places the producer and the consumers.
-pub fn herd<S: Sem>(consumers: usize, items: u64, pinning: &Pinning) -> (Duration, Option<Usage>) {
+/// One herd run: one producer releases `batch` permits at a time (one release of `batch` where
+/// the semaphore has one, else `batch` releases), one item each, [`ITEM_SPACING`] apart per item,
+/// to `consumers` threads asleep in `acquire`; `items` is a multiple of `batch`. Returns the wall
+/// time from the first release to the last item taken, and what the process used meanwhile (the
+/// producer's spin included). Thread 0 is the producer; `pinning` places the producer and the
+/// consumers.
+pub fn herd<S: Sem>(
+    consumers: usize,
+    items: u64,
+    batch: u32,
+    pinning: &Pinning,
+) -> (Duration, Option<Usage>) {
     let sem = S::new(0);
     let taken = AtomicU64::new(0);
     thread::scope(|s| {
@@ -37,10 +44,10 @@ pub fn herd<S: Sem>(consumers: usize, items: u64, pinning: &Pinning) -> (Duratio
             // Let every consumer reach its sleep before the first item.
             thread::sleep(Duration::from_millis(20));
             let (start, before) = (Instant::now(), Usage::now());
-            for _ in 0..items {
+            for _ in 0..items / u64::from(batch) {
                 let released = Instant::now();
-                sem.release();
-                while released.elapsed() < ITEM_SPACING {
+                sem.release_many(batch);
+                while released.elapsed() < ITEM_SPACING * batch {
                     std::hint::spin_loop();
                 }
             }

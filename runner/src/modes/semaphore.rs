@@ -1,4 +1,5 @@
-//! Semaphore mode: a thread pool's herd (one producer, 16 and 64 sleeping consumers) and the
+//! Semaphore mode: a thread pool's herd (one producer, 16 and 64 sleeping consumers fed one
+//! item at a time, 32 fed 4 at a time and 64 fed 8 at a time) and the
 //! rendezvous, syncpoint against glibc's `sem_t` and a Mutex+Condvar semaphore.
 
 use crate::cli::{Plan, Point};
@@ -25,24 +26,26 @@ fn semaphore_jobs<S: Sem + 'static>(contender: &'static str, plan: &Plan, jobs: 
     // One item per ITEM_SPACING: as many items as fill the target time.
     let items = (target.as_micros() as u64 / 20).max(50);
     for cores in core_points(plan) {
-        for consumers in [16, 64] {
+        // The pool's herd fed one job at a time, and in batches of 4 and 8 (a release of several
+        // permits at once).
+        for (consumers, batch) in [(16, 1), (64, 1), (32, 4), (64, 8)] {
             let point = Point {
                 cores,
                 threads: consumers + 1,
             };
-            jobs.push(Job::new(
-                format!("herd-{consumers}"),
-                contender,
-                point,
-                move || {
-                    let pinning = pinning(point);
-                    let runs: Runs = (0..=reps)
-                        .map(|_| herd::<S>(consumers, items, &pinning))
-                        .skip(1)
-                        .collect();
-                    Ok(per_unit(items, &runs))
-                },
-            ));
+            let items = items.next_multiple_of(u64::from(batch));
+            let case = match batch {
+                1 => format!("herd-{consumers}"),
+                _ => format!("herd-{consumers}-by-{batch}"),
+            };
+            jobs.push(Job::new(case, contender, point, move || {
+                let pinning = pinning(point);
+                let runs: Runs = (0..=reps)
+                    .map(|_| herd::<S>(consumers, items, batch, &pinning))
+                    .skip(1)
+                    .collect();
+                Ok(per_unit(items, &runs))
+            }));
         }
         let point = Point { cores, threads: 2 };
         jobs.push(Job::new("rendezvous", contender, point, move || {
@@ -67,6 +70,7 @@ pub fn lineup(plan: &Plan) -> Lineup {
         (
             core_points(plan).iter().position(|&c| c == j.point.cores),
             j.point.threads,
+            j.case.clone(),
         )
     });
     Lineup {
