@@ -11,7 +11,7 @@ use std::fmt;
 /// | 31     | `HANDOFF`  | the permits are kept for the head: nobody else takes any       |
 /// | 32     | `HEAD`     | a waiter for several permits is the head (its need: the head word) |
 /// | 33..52 | `SLEEPERS` | waiters for one permit that may be asleep on the singles word  |
-/// | 52     | `WAKING`   | a waiter for one permit was woken and has not yet looked       |
+/// | 52     | `WAKING`   | a release woke one waiter for one permit (only one), not yet looked |
 /// | 53..64 | `QUEUED`   | waiters for several permits queued behind the head             |
 ///
 /// The waiter fields live beside the permits so that a release learns from the value its own
