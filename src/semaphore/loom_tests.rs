@@ -175,8 +175,8 @@ fn a_waiter_for_two_and_one_for_one_share_a_release() {
 /// first without spending a preemption.)
 ///
 /// Ignored: loom found the deadlock of the variant without the take-back in 2.5 minutes, and
-/// explores the code for longer than CI affords. KNOWN FAILURE (2026-12-05): since a change of
-/// issue 19 or 20 (8426ac9 ran 15 minutes without a failure, 6943cd8 fails), it finds a deadlock
+/// explores the code for longer than CI affords. KNOWN FAILURE (2026-12-05): since issue 19
+/// (8426ac9 ran 15 minutes without a failure, 47e978a fails), it finds a deadlock
 /// in about 4.5 minutes, the waiter for one left asleep; not yet fixed (docs/design.md, "Why no
 /// sleeper is stranded"). Run it by hand: `RUSTFLAGS="--cfg loom" cargo test --release -p
 /// syncpoint --lib -- --ignored semaphore::loom_tests`.
