@@ -3,11 +3,12 @@
 # --cfg loom), the unit, integration and doc tests, the loom models, the check that the loom
 # models catch broken variants of the primitives, the benches' build, smoke runs of the benchmark
 # runner and the examples, the docs with warnings denied, cargo check for Windows, macOS and
-# FreeBSD, the MSRV build and tests, and cargo package.
+# FreeBSD, the MSRV build and tests, and cargo package; and the hybrid MPI job under mpirun.
 # Needs only a Rust toolchain through rustup (with rustfmt and clippy) and python3; rustup adds
 # the cross-check targets and the 1.85 toolchain. The runner's C/C++ peers (clang with libomp
-# beside gcc's libgomp) are installed with apt-get when the script runs as root (CI does);
-# otherwise it says so in one line, and the runner leaves those peers out.
+# beside gcc's libgomp) and the hybrid job's MPI (MPICH, libclang) are installed with apt-get
+# when the script runs as root (CI does); otherwise it says so in one line, the runner leaves
+# those peers out, and the hybrid job is not run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -81,6 +82,18 @@ cargo run --release --example rendezvous
 # Each Jacobi run asserts that its plate equals the serial run's, bit for bit.
 cargo run --release -p syncpoint-bench --example jacobi -- --size 34 --sweeps 200 --threads 3 --runs 2
 cargo run --release --example thread_pool -- --workers 3 --items 100000
+step "the hybrid MPI job (hybrid/): two ranks under mpirun, every run checked bit for bit"
+# MPICH, and libclang for the bindings' bindgen; the member builds without them (its MPI code is
+# behind the mpi feature), so the workspace steps above never need MPI.
+packages mpich libmpich-dev libclang-dev
+if command -v mpirun >/dev/null && command -v mpicc >/dev/null; then
+  cargo clippy -p syncpoint-hybrid --features mpi --all-targets -- -D warnings
+  cargo build --release -p syncpoint-hybrid --features mpi
+  # Exits 1 if any run's plate or residual differs from the serial run's.
+  mpirun -np 2 target/release/hybrid-jacobi --quick
+else
+  echo "skipped: no MPI here (mpirun and mpicc), so the hybrid job is not run"
+fi
 step "docs"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps
 # rustup adds what is missing; where it cannot fetch a target or the toolchain (no network), the

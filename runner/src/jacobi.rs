@@ -59,9 +59,10 @@ pub fn initial(n: usize) -> Vec<f64> {
     grid
 }
 
-/// One sweep of rows `rows` (local indices) from `cur` into `next`, both `width` wide.
+/// One sweep of rows `rows` (local indices) from `cur` into `next`, both `width` wide (the
+/// hybrid MPI job of `hybrid/` sweeps its slabs with it too).
 #[inline]
-fn sweep_rows(cur: &[f64], next: &mut [f64], width: usize, rows: std::ops::Range<usize>) {
+pub fn sweep_rows(cur: &[f64], next: &mut [f64], width: usize, rows: std::ops::Range<usize>) {
     for r in rows {
         let (up, here, down) = (
             &cur[(r - 1) * width..r * width],
