@@ -174,12 +174,13 @@ fn a_waiter_for_two_and_one_for_one_share_a_release() {
 /// wake to a mark that stands for nobody. Everyone gets through. (The yields let each thread run
 /// first without spending a preemption.)
 ///
-/// Ignored: loom found the deadlock of the variant without the take-back in 2.5 minutes, and
-/// explores the code for longer than CI affords. KNOWN FAILURE (2026-12-05): since issue 19
-/// (8426ac9 ran 15 minutes without a failure, 47e978a fails), it finds a deadlock
-/// in about 4.5 minutes, the waiter for one left asleep; not yet fixed (docs/design.md, "Why no
-/// sleeper is stranded"). Run it by hand: `RUSTFLAGS="--cfg loom" cargo test --release -p
-/// syncpoint --lib -- --ignored semaphore::loom_tests`.
+/// Ignored: it explores for longer than CI affords. It found the lost wake of issue 19 (a
+/// take-back that set again the mark it cleared made no exchange and woke nobody: a deadlock in
+/// about 4 minutes, the waiter for one left asleep); with the fix it ran 14 minutes without a
+/// failure, and the variant without the take-back deadlocks in 2.5. In CI the unit test
+/// `semaphore::tests::a_release_that_gives_its_wake_to_the_head_passes_a_wake_on` checks that
+/// moment. Run it by hand: `RUSTFLAGS="--cfg loom" cargo test --release -p syncpoint --lib --
+/// --ignored semaphore::loom_tests`.
 #[test]
 #[ignore = "minutes of exploration; run by hand (docs/testing.md)"]
 fn a_release_that_gives_its_wake_to_the_head_takes_its_mark_back() {

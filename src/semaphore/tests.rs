@@ -1,6 +1,7 @@
 //! Unit tests of the semaphore that count what its waits cost (the loom models are in
 //! `loom_tests.rs`, the std tests of its API in tests/semaphore.rs).
 
+use super::state::State;
 use super::Semaphore;
 use crate::wait::WaitPolicy;
 use crate::{futex, testing};
@@ -63,5 +64,40 @@ fn a_release_of_k_permits_wakes_at_most_k_sleepers() {
             );
             assert_eq!(semaphore.available_permits(), 0);
         }
+    }
+}
+
+/// A release that marks `WAKING` for a waiter for one but gives its wake to the head, whose need
+/// it reached, takes the mark back (design.md, "Why no sleeper is stranded"); with a permit left
+/// beside a counted sleeper it passes the wake on: the mark stays, now for the sleeper it
+/// wakes, and the singles word takes one wake call. Issue 19's typed word lost this: the
+/// take-back cleared the mark and set it again, found nothing changed, and woke nobody, so a
+/// sleeper slept beside the permit and the releases after it left their wakes to a mark that
+/// stood for nobody (the deadlock that the ignored loom model
+/// `a_release_that_gives_its_wake_to_the_head_takes_its_mark_back` found). The words are set by
+/// hand to the moment of that model: a head for two, one permit, sleepers counted.
+#[test]
+fn a_release_that_gives_its_wake_to_the_head_passes_a_wake_on() {
+    for sleepers in [1, 2] {
+        let semaphore = Semaphore::new(0);
+        let mut state = State::new(1).with_head();
+        for _ in 0..sleepers {
+            state = state.with_sleeper().expect("room for the sleepers");
+        }
+        semaphore.state.store(state, Relaxed);
+        semaphore.head.store(2, Relaxed);
+        let singles = semaphore.singles.address();
+        let ((), counts) = testing::record(|| semaphore.release());
+        let after = semaphore.state.load(Relaxed);
+        assert_eq!(after.permits(), 2, "the release counts its permit");
+        assert!(
+            after.is_waking(),
+            "{sleepers} sleepers: the mark stands for the woken"
+        );
+        assert_eq!(
+            counts.get(&singles).map_or(0, |c| c.wake_calls),
+            1,
+            "{sleepers} sleepers: wake calls on the singles word"
+        );
     }
 }

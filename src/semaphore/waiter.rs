@@ -290,8 +290,10 @@ impl Semaphore {
                 if pass_on {
                     next = next.with_waking();
                 }
-                // Nothing to change: no exchange.
-                (next != current).then_some(next)
+                // Nothing to change: no exchange. A pass-on changes the word even when it marks
+                // again the mark it cleared (a take-back): it exchanges, so that its wake goes with
+                // a value still current, and it wakes.
+                (next != current || pass_on).then_some(next)
             });
         if settled.is_err() {
             return false;
