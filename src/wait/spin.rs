@@ -84,6 +84,18 @@ fn count_cores() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
+/// Whether the calling thread may run on one CPU only (it is pinned). Asked once per spin, and
+/// only of a spin that runs past its budget.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+fn pinned_to_one_cpu() -> bool {
+    rustix::thread::sched_getaffinity(None).is_ok_and(|set| set.count() == 1)
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+fn pinned_to_one_cpu() -> bool {
+    false
+}
+
 /// The spin before a sleep: a waiter calls [`spin`](Spin::spin) between two looks at its
 /// condition until it returns `false`, then sleeps.
 pub(crate) struct Spin {
@@ -98,10 +110,15 @@ enum SpinState {
     /// The first spins, `left` more: no bookkeeping and no clock. Most waits for a thread that is
     /// running on another core end here.
     Free { policy: WaitPolicy, left: u32 },
-    /// Spinning, counted in `SPINNERS`, until `deadline`.
+    /// Spinning, counted in `SPINNERS`, until `deadline`. Past `yield_from` (the end of the
+    /// budget, where only a recent wake keeps the spin going), a thread pinned to one CPU yields
+    /// at each clock check (`None`: it does not), and once it has (`yielded`), a success is not
+    /// the spin's: the budget does not grow for it.
     Spinning {
         adaptive: bool,
         deadline: Instant,
+        yield_from: Option<Instant>,
+        yielded: bool,
         spins: u32,
     },
     /// The waiters fill the cores: give the core to a thread yet to arrive, `left` times more.
@@ -128,15 +145,38 @@ impl Spin {
     pub(crate) fn spin(&mut self) -> bool {
         match &mut self.state {
             SpinState::Spinning {
-                deadline, spins, ..
+                deadline,
+                yield_from,
+                yielded,
+                spins,
+                ..
             } => {
                 *spins += 1;
-                if *spins % SPINS_PER_CLOCK_CHECK != 0 || Instant::now() < *deadline {
+                if *spins % SPINS_PER_CLOCK_CHECK != 0 {
                     core::hint::spin_loop();
                     return true;
                 }
-                self.finish(false);
-                false
+                let now = Instant::now();
+                if now >= *deadline {
+                    self.finish(false);
+                    return false;
+                }
+                if yield_from.is_some_and(|from| now >= from) {
+                    if *yielded || pinned_to_one_cpu() {
+                        // Spinning on through a wake-up on the one CPU this thread may use:
+                        // the partner may be waiting for this very CPU (threads pinned
+                        // together), and runs only if this thread gives it up. Alone on the
+                        // CPU, a yield returns at once. (An unpinned thread does not yield: the
+                        // scheduler moves a woken partner off a busy CPU, and a yield would
+                        // rather pull it onto this one.)
+                        *yielded = true;
+                        std::thread::yield_now();
+                        return true;
+                    }
+                    *yield_from = None;
+                }
+                core::hint::spin_loop();
+                true
             }
             SpinState::Free { left: 0, policy } => {
                 let policy = *policy;
@@ -200,7 +240,8 @@ impl Spin {
             }
             _ => BUDGET_NS.with(Cell::get),
         };
-        let mut end = Instant::now() + Duration::from_nanos(budget_ns.into());
+        let budget_end = Instant::now() + Duration::from_nanos(budget_ns.into());
+        let mut end = budget_end;
         if policy == WaitPolicy::Adaptive {
             // Spin through the wake-up of the threads a recent wake was for: sleeping now would
             // make them wait a wake-up of this thread's in turn, and so on (a convoy).
@@ -211,6 +252,8 @@ impl Spin {
         self.state = SpinState::Spinning {
             adaptive: policy == WaitPolicy::Adaptive,
             deadline: self.until.map_or(end, |until| until.min(end)),
+            yield_from: (budget_end < end).then_some(budget_end),
+            yielded: false,
             spins: 0,
         };
         core::hint::spin_loop();
@@ -238,11 +281,13 @@ impl Spin {
 }
 
 impl Drop for Spin {
-    /// A spin dropped while spinning ended because the condition came true.
+    /// A spin dropped while spinning ended because the condition came true: by spinning, or,
+    /// once it has yielded, because it gave its core away (which halves the budget, as a
+    /// failure does: with the partner on this core, spinning cannot succeed).
     #[inline]
     fn drop(&mut self) {
-        if matches!(self.state, SpinState::Spinning { .. }) {
-            self.finish(true);
+        if let SpinState::Spinning { yielded, .. } = self.state {
+            self.finish(!yielded);
         }
     }
 }
