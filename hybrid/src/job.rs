@@ -8,7 +8,7 @@ use mpi::Threading;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::Relaxed};
 use std::thread;
 use std::time::{Duration, Instant};
-use syncpoint::Barrier;
+use syncpoint::{Barrier, WaitPolicy};
 use syncpoint_bench::jacobi::{initial, sweep_rows};
 use syncpoint_bench::threads::{median, Usage};
 
@@ -117,8 +117,15 @@ struct RankRun {
     cpu: Option<Duration>,
 }
 
-/// One run of `way` on this rank of `comm`, with `threads` threads.
-fn run_rank(comm: &SimpleCommunicator, p: Problem, threads: usize, way: Way) -> RankRun {
+/// One run of `way` on this rank of `comm`, with `threads` threads; syncpoint's barrier waits
+/// under `policy`.
+fn run_rank(
+    comm: &SimpleCommunicator,
+    p: Problem,
+    threads: usize,
+    way: Way,
+    policy: WaitPolicy,
+) -> RankRun {
     let n = p.n;
     let (rank, ranks) = (comm.rank() as usize, comm.size() as usize);
     let (lo, hi) = (
@@ -173,7 +180,8 @@ fn run_rank(comm: &SimpleCommunicator, p: Problem, threads: usize, way: Way) -> 
     };
     // The completion counts the sweeps itself: it runs once per episode, one at a time.
     let episodes = AtomicUsize::new(0);
-    let barrier = Barrier::with_completion(threads, || exchange(episodes.fetch_add(1, Relaxed)));
+    let barrier = Barrier::with_completion(threads, || exchange(episodes.fetch_add(1, Relaxed)))
+        .with_wait_policy(policy);
     let std_barrier = std::sync::Barrier::new(threads);
     let start = std::sync::Barrier::new(threads);
     let work = |t: usize| {
@@ -276,8 +284,9 @@ fn run_layout(
     p: Problem,
     threads: usize,
     way: Way,
+    policy: WaitPolicy,
 ) -> Option<(Vec<f64>, f64, f64, Option<f64>)> {
-    let run = run_rank(comm, p, threads, way);
+    let run = run_rank(comm, p, threads, way, policy);
     let per_sweep = |d: Duration| d.as_secs_f64() * 1e6 / p.sweeps as f64;
     let (wall, cpu) = (per_sweep(run.wall), run.cpu.map_or(-1.0, per_sweep));
     let (mut slowest, mut total, mut unknown) = (0.0, 0.0, 0.0);
@@ -307,6 +316,21 @@ fn run_layout(
         slowest,
         (unknown >= 0.0).then_some(total),
     ))
+}
+
+/// A barrier across the job that does not spin. MPI's own barrier polls (MPICH busy-waits), and
+/// the ranks that sit out a layout would take cores from the ranks that run it.
+fn quiet_barrier(comm: &SimpleCommunicator) {
+    let mut request = comm.immediate_barrier();
+    loop {
+        match request.test() {
+            Ok(_) => return,
+            Err(pending) => {
+                request = pending;
+                thread::sleep(Duration::from_micros(200));
+            }
+        }
+    }
 }
 
 fn load_average() -> String {
@@ -384,12 +408,24 @@ pub(crate) fn run(args: &Args) {
             Color::undefined()
         };
         let comm = world.split_by_color(color);
+        // syncpoint's adaptive wait sees its own process's cores only: where the layout's
+        // ranks on this node run more threads than it has cores, the barrier sleeps at once
+        // (Passive), as OMP_WAIT_POLICY=passive does for an OpenMP job. Decided on each rank
+        // from its node's count; the same on every node of a regular layout.
+        let policy = comm.as_ref().map_or(WaitPolicy::Adaptive, |comm| {
+            let local = comm.split_shared(0).size() as usize;
+            if local * layout.threads > cores {
+                WaitPolicy::Passive
+            } else {
+                WaitPolicy::Adaptive
+            }
+        });
         let mut times = vec![(Vec::new(), Vec::new()); ways.len()];
         for _ in 0..args.runs {
             for (i, &way) in ways.iter().enumerate() {
                 if let Some(comm) = &comm {
                     if let Some((plate, residual, wall, cpu)) =
-                        run_layout(comm, p, layout.threads, way)
+                        run_layout(comm, p, layout.threads, way, policy)
                     {
                         let (serial_plate, serial_residual) = reference.as_ref().unwrap();
                         let same = plate
@@ -408,13 +444,19 @@ pub(crate) fn run(args: &Args) {
                         times[i].1.extend(cpu);
                     }
                 }
-                world.barrier();
+                quiet_barrier(&world);
             }
         }
-        rows.push((layout, ways, times));
+        rows.push((layout, ways, times, policy));
     }
     if rank == 0 {
         print_table(&mut rows);
+        if rows.iter().any(|row| row.3 == WaitPolicy::Passive) {
+            println!(
+                "(passive): the layout runs more threads on this node than it has cores, so \
+                 syncpoint's barrier sleeps at once (WaitPolicy::Passive)"
+            );
+        }
         let (_, last) = reference.as_ref().unwrap();
         println!(
             "{}; the last residual {last:e}; load average {} after",
@@ -435,12 +477,12 @@ pub(crate) fn run(args: &Args) {
     }
 }
 
-type Row = (Layout, Vec<Way>, Vec<(Vec<f64>, Vec<f64>)>);
+type Row = (Layout, Vec<Way>, Vec<(Vec<f64>, Vec<f64>)>, WaitPolicy);
 
 /// The table: one line per layout and way, with std's ratio over each hybrid in its layout.
 fn print_table(rows: &mut [Row]) {
     println!(
-        "{:<7} {:<31} {:>32} {:>32} {:>10} {:>9}",
+        "{:<7} {:<40} {:>32} {:>32} {:>10} {:>9}",
         "layout",
         "way",
         "wall µs/sweep: median [range]",
@@ -448,7 +490,7 @@ fn print_table(rows: &mut [Row]) {
         "wall std/x",
         "CPU std/x"
     );
-    for (layout, ways, times) in rows.iter_mut() {
+    for (layout, ways, times, policy) in rows.iter_mut() {
         let medians: Vec<(Option<f64>, Option<f64>)> = times
             .iter_mut()
             .map(|(w, c)| (median(w), median(c)))
@@ -467,9 +509,14 @@ fn print_table(rows: &mut [Row]) {
                 None => ("-".into(), "-".into()),
             };
             println!(
-                "{:<7} {:<31} {:>32} {:>32} {:>10} {:>9}",
+                "{:<7} {:<40} {:>32} {:>32} {:>10} {:>9}",
                 layout.to_string(),
-                way.name(),
+                match (way, *policy) {
+                    (Way::Syncpoint | Way::SplitPhase, WaitPolicy::Passive) => {
+                        format!("{} (passive)", way.name())
+                    }
+                    _ => way.name().to_string(),
+                },
                 spread(&mut times[i].0),
                 spread(&mut times[i].1),
                 wall_ratio,
