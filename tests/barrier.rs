@@ -3,7 +3,8 @@
 use std::panic::{RefUnwindSafe, UnwindSafe};
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::thread;
-use syncpoint::Barrier;
+use std::time::{Duration, Instant};
+use syncpoint::{Barrier, BarrierWaitError};
 
 /// `threads` threads run `episodes` episodes. Before each wait a thread counts its arrival in the
 /// episode; after it, the count must be complete (nobody passes before the last arrival), and
@@ -570,14 +571,13 @@ fn arrival_timed_waits_withdraw_or_pass() {
 /// The errors say what happened, for a caller that logs them with `{}`.
 #[test]
 fn wait_errors_describe_themselves() {
-    use syncpoint::BarrierWaitError;
     assert_eq!(
         BarrierWaitError::TimedOut.to_string(),
         "the barrier wait timed out; the arrival was withdrawn"
     );
     assert_eq!(
         BarrierWaitError::Broken.to_string(),
-        "the barrier is broken: a participant panicked"
+        "the barrier is broken: a participant panicked, or it was broken on purpose"
     );
 }
 
@@ -607,4 +607,76 @@ fn a_drop_during_another_threads_completion_belongs_to_the_next_episode() {
         go.send(()).unwrap();
     });
     assert_eq!(barrier.participants(), 1);
+}
+
+/// issue 23: `break_barrier` breaks a barrier on purpose, in both modes: every waiter returns
+/// promptly (the timed ones with `Err(Broken)`, an untimed one by panicking), and every later
+/// arrival is refused the same way; breaking twice changes nothing.
+#[test]
+fn break_barrier_returns_every_waiter_and_refuses_later_arrivals() {
+    for fan_in in [None, Some(2)] {
+        let barrier = match fan_in {
+            None => Barrier::new(6),
+            Some(k) => Barrier::new(6).with_fan_in(k),
+        };
+        let started = Instant::now();
+        thread::scope(|s| {
+            let timed: Vec<_> = (0..3)
+                .map(|_| s.spawn(|| barrier.wait_timeout(Duration::from_secs(600))))
+                .collect();
+            let split = s.spawn(|| {
+                barrier
+                    .arrive()
+                    .wait_until(Instant::now() + Duration::from_secs(600))
+            });
+            let untimed = s.spawn(|| barrier.wait());
+            thread::sleep(Duration::from_millis(20)); // five of six wait
+            barrier.break_barrier();
+            for waiter in timed {
+                assert_eq!(
+                    waiter.join().unwrap().unwrap_err(),
+                    BarrierWaitError::Broken
+                );
+            }
+            assert_eq!(split.join().unwrap().unwrap_err(), BarrierWaitError::Broken);
+            assert!(untimed.join().is_err(), "the untimed waiter panics");
+        });
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "{fan_in:?}: returned by the break"
+        );
+        assert!(barrier.is_broken());
+        barrier.break_barrier();
+        assert_eq!(
+            barrier.wait_timeout(Duration::ZERO).unwrap_err(),
+            BarrierWaitError::Broken
+        );
+        let refused = std::panic::catch_unwind(|| barrier.wait()).unwrap_err();
+        let message = refused.downcast_ref::<String>().unwrap();
+        assert!(message.contains("broken on purpose"), "{message}");
+    }
+}
+
+/// A break from within the completion: the episode being completed had all its arrivals, so it
+/// is released (its participants pass together); the next episode is refused.
+#[test]
+fn break_barrier_from_the_completion_releases_that_episode_and_breaks_the_next() {
+    static BARRIER: std::sync::OnceLock<Barrier<fn()>> = std::sync::OnceLock::new();
+    fn complete() {
+        BARRIER.get().expect("made before any wait").break_barrier();
+    }
+    let barrier = BARRIER.get_or_init(|| Barrier::with_completion(2, complete as fn()));
+    thread::scope(|s| {
+        let other = s.spawn(|| barrier.wait_timeout(Duration::from_secs(600)));
+        assert!(barrier.wait_timeout(Duration::from_secs(600)).is_ok());
+        assert!(
+            other.join().unwrap().is_ok(),
+            "the completed episode is released"
+        );
+    });
+    assert!(barrier.is_broken());
+    assert_eq!(
+        barrier.wait_timeout(Duration::from_secs(600)).unwrap_err(),
+        BarrierWaitError::Broken
+    );
 }

@@ -1,4 +1,5 @@
-//! Breaking a barrier: the [`PanicGuard`], and the panics of a broken or abandoned barrier.
+//! Breaking a barrier: the [`PanicGuard`], [`Barrier::break_barrier`](crate::Barrier::break_barrier),
+//! and the panics of a broken or abandoned barrier.
 
 use super::episode::{NoCompletion, RawBarrier, Refused};
 use super::state::{Arrivals, Released};
@@ -36,7 +37,7 @@ impl RawBarrier {
 #[cold]
 #[track_caller]
 pub(super) fn broken(caller: &str) -> ! {
-    panic!("{caller}: the barrier is broken: a participant panicked")
+    panic!("{caller}: the barrier is broken: a participant panicked, or it was broken on purpose")
 }
 
 /// Panics for a caller (`"Barrier::wait"`, ...) whose arrival was refused, and taken back.

@@ -561,7 +561,7 @@ impl<F> Barrier<F> {
     ///
     /// Hold one at the top of each participant's work. If the participant panics before it
     /// arrives, the others would otherwise wait for it for ever; with the guard, their waits
-    /// panic with "the barrier is broken: a participant panicked", so a [`std::thread::scope`]
+    /// panic with "the barrier is broken: a participant panicked, ...", so a [`std::thread::scope`]
     /// or a thread pool sees the failure instead of hanging.
     ///
     /// A broken barrier stays broken: there is no reset, because a barrier shared by running
@@ -592,8 +592,42 @@ impl<F> Barrier<F> {
         PanicGuard::new(&self.raw)
     }
 
+    /// Breaks the barrier on purpose, for a shutdown (Java's `CyclicBarrier.reset` breaks its
+    /// waiters so): every thread waiting at it, and every later arrival, meets a broken barrier,
+    /// as after a panic under a [`panic_guard`](Barrier::panic_guard): [`wait`](Barrier::wait)
+    /// and [`Arrival::wait`] panic, [`wait_timeout`](Barrier::wait_timeout) and
+    /// [`wait_until`](Barrier::wait_until) return [`BarrierWaitError::Broken`]. An episode whose
+    /// participants had all arrived when it broke is still released: the participants of one
+    /// episode pass together or none does (so a call from within the completion breaks the
+    /// barrier for the episodes after this one). Breaking twice changes nothing. A broken barrier
+    /// stays broken, as a poisoned lock stays poisoned: there is no reset; make a new barrier.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use syncpoint::{Barrier, BarrierWaitError};
+    /// use std::thread;
+    /// use std::time::Duration;
+    ///
+    /// let barrier = Barrier::new(3);
+    /// thread::scope(|s| {
+    ///     let waiters: Vec<_> = (0..2)
+    ///         .map(|_| s.spawn(|| barrier.wait_timeout(Duration::from_secs(600))))
+    ///         .collect();
+    ///     barrier.break_barrier(); // the third participant shuts down instead of arriving
+    ///     for waiter in waiters {
+    ///         assert_eq!(waiter.join().unwrap().unwrap_err(), BarrierWaitError::Broken);
+    ///     }
+    /// });
+    /// assert!(barrier.is_broken());
+    /// ```
+    pub fn break_barrier(&self) {
+        self.raw.set_broken(false);
+    }
+
     /// Returns whether the barrier is broken: a participant panicked while holding a
-    /// [`panic_guard`](Barrier::panic_guard), or a completion panicked.
+    /// [`panic_guard`](Barrier::panic_guard), a completion panicked, or
+    /// [`break_barrier`](Barrier::break_barrier) was called.
     ///
     /// # Examples
     ///

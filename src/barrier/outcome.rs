@@ -73,7 +73,8 @@ impl fmt::Debug for BarrierWaitResult {
 pub enum BarrierWaitError {
     /// The episode did not complete in time; the arrival was withdrawn.
     TimedOut,
-    /// The barrier is broken: a participant panicked.
+    /// The barrier is broken: a participant panicked, or it was broken on purpose
+    /// ([`Barrier::break_barrier`](crate::Barrier::break_barrier)).
     Broken,
 }
 
@@ -81,7 +82,9 @@ impl fmt::Display for BarrierWaitError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             BarrierWaitError::TimedOut => "the barrier wait timed out; the arrival was withdrawn",
-            BarrierWaitError::Broken => "the barrier is broken: a participant panicked",
+            BarrierWaitError::Broken => {
+                "the barrier is broken: a participant panicked, or it was broken on purpose"
+            }
         })
     }
 }
