@@ -67,6 +67,16 @@ TIMEOUT_S = 600
 # Mutant name -> why it may survive: a weaker form argued correct, or a window that no bounded
 # model or std test here reaches, argued instead. Keep the argument in docs/testing.md too.
 ARGUED = {
+    "src/semaphore/mod.rs::close: Ordering::Acquire -> Relaxed":
+        "the close's Acquire pairs with the head's Release publication of HEAD, so that its "
+        "read of the head word sees the need the head claimed before (a Relaxed close could read "
+        "the word vacant, signal nobody, and leave the head asleep); the waiters for one and the "
+        "queue do not need it (their Acquire load of the futex word, which the close's bump "
+        "releases, orders their registration after the close). No model reaches it: in "
+        "a_close_racing_a_release_reaches_the_head_and_a_single the release's own Acquire fence "
+        "already orders the head's claim before the close, and in "
+        "a_close_reaches_a_waiter_queued_behind_the_head loom did not produce the stale read "
+        "(docs/design.md, Closing).",
     "src/semaphore/waiter.rs::announce: hand-written: a signalled head that lost its permits "
     "does not pass the wake on":
         "the pass-on keeps a waiter for one from sleeping beside a free permit while the head "
@@ -185,8 +195,24 @@ HAND_WRITTEN = [
      "let reached = need != 0 && before < need && need <= after;",
      "let reached = need != 0 && before < need && need <= after && word & SIGNAL == 0;",
      "a release gives up when a signal is already pending"),
+    ("src/semaphore/waiter.rs", "register",
+     "if current.can_take(n) || current.is_closed() {",
+     "if current.can_take(n) {",
+     "a waiter counts itself in on a closed semaphore"),
+    ("src/semaphore/waiter.rs", "wake_after_close",
+     "self.wake_singles(before.sleepers());",
+     "",
+     "a close wakes no waiter for one permit"),
+    ("src/semaphore/waiter.rs", "queue_up",
+     "self.pass_the_turn(); Err(Failed::Closed)",
+     "Err(Failed::Closed)",
+     "a queued waiter that leaves a closed semaphore does not pass the turn on"),
+    ("src/semaphore/state.rs", "can_take",
+     "self.0 & (State::HANDOFF | State::CLOSED) == 0 && self.permits() >= n",
+     "!self.has_handoff() && self.permits() >= n",
+     "an acquire takes permits from a closed semaphore"),
     ("src/semaphore/waiter.rs", "announce",
-     "if !now.has_handoff() { self.semaphore .wake_singles(now.sleepers().min(now.permits())); }",
+     "if !now.has_handoff() && !now.is_closed() { self.semaphore .wake_singles(now.sleepers().min(now.permits())); }",
      "",
      "a signalled head that lost its permits does not pass the wake on"),
     ("src/semaphore/waiter.rs", "acquire_several",
@@ -230,8 +256,8 @@ HAND_WRITTEN = [
      "end = end.max(woke);",
      "an adaptive wait does not spin through a recent wake (the convoy of sleeps)"),
     ("src/semaphore/waiter.rs", "step_down",
-     "self.state.fetch_add(0, Ordering::AcqRel)",
-     "self.state.load(Ordering::Acquire)",
+     "let now = self.state.fetch_add(0, Ordering::AcqRel); self.wake_the_queue(now); if !now.has_handoff()",
+     "let now = self.state.load(Ordering::Acquire); self.wake_the_queue(now); if !now.has_handoff()",
      "the leaving head reads the state with a load, not an exchange"),
 ]
 
@@ -296,13 +322,20 @@ src/semaphore/waiter.rs::signal_head: delete self.head.wake(1) => semaphore::a_s
 src/semaphore/waiter.rs::signal_head: hand-written: a release gives up when a signal is already pending => semaphore::a_signalled_head_that_loses_its_permits_passes_them_on
 src/semaphore/waiter.rs::signal_head: hand-written: a release sets the signal with fetch_or, also on a vacant head word => semaphore::waiters_for_several_queue_behind_the_head
 src/semaphore/waiter.rs::step_down: Ordering::AcqRel -> Relaxed => semaphore::a_waiter_for_two_sees_both_releasers_writes
-src/semaphore/waiter.rs::step_down: Ordering::Release -> Relaxed => semaphore::waiters_for_several_queue_behind_the_head
-src/semaphore/waiter.rs::step_down: delete self.queue.wake(1) => semaphore::the_queue_s_turn_passes_from_waiter_to_waiter
+src/semaphore/waiter.rs::wake_the_queue: Ordering::Release -> Relaxed => semaphore::waiters_for_several_queue_behind_the_head
+src/semaphore/waiter.rs::wake_the_queue: delete self.queue.wake(1) => semaphore::the_queue_s_turn_passes_from_waiter_to_waiter
+src/semaphore/waiter.rs::queue_up: hand-written: a queued waiter that leaves a closed semaphore does not pass the turn on => semaphore::a_close_reaches_the_waiters_queued_behind_the_head
 src/semaphore/waiter.rs::step_down: hand-written: the leaving head reads the state with a load, not an exchange => semaphore::the_queue_s_turn_passes_from_waiter_to_waiter
 src/semaphore/waiter.rs::take: Ordering::Acquire -> Relaxed => semaphore::mutual_exclusion
 src/semaphore/waiter.rs::wake_after_release: delete fence(Ordering::Acquire); => semaphore::a_signalled_head_that_loses_its_permits_passes_them_on
 src/semaphore/waiter.rs::wake_after_release: hand-written: a release that gave its wake to the head leaves WAKING marked => std
 src/semaphore/waiter.rs::wake_after_release: hand-written: a release wakes no waiter for one permit => semaphore::a_head_that_times_out_passes_its_permits_on
+src/semaphore/mod.rs::close: Ordering::Acquire -> Relaxed => argued
+src/semaphore/state.rs::can_take: hand-written: an acquire takes permits from a closed semaphore => std
+src/semaphore/waiter.rs::register: hand-written: a waiter counts itself in on a closed semaphore => semaphore::a_close_racing_a_release_reaches_the_head_and_a_single
+src/semaphore/waiter.rs::wake_after_close: Ordering::Release -> Relaxed => semaphore::a_close_reaches_a_waiter_queued_behind_the_head
+src/semaphore/waiter.rs::wake_after_close: delete self.head.wake(1) => semaphore::a_close_racing_a_release_reaches_the_head_and_a_single
+src/semaphore/waiter.rs::wake_after_close: hand-written: a close wakes no waiter for one permit => semaphore::a_close_racing_a_release_reaches_the_head_and_a_single
 src/semaphore/waiter.rs::wake_singles: Ordering::Release -> Relaxed => semaphore::a_head_that_times_out_passes_its_permits_on
 src/semaphore/waiter.rs::wake_singles: delete self.singles.wake(n) => semaphore::a_head_that_times_out_passes_its_permits_on
 src/wait/mod.rs::wait: Ordering::Acquire -> Relaxed => semaphore::a_head_that_times_out_passes_its_permits_on

@@ -79,7 +79,10 @@ mod word;
 
 pub use barrier::{Arrival, Barrier, BarrierWaitError, BarrierWaitResult, PanicGuard};
 pub use latch::Latch;
-pub use semaphore::{OwnedSemaphorePermit, Semaphore, SemaphorePermit};
+pub use semaphore::{
+    AcquireError, AcquireTimeoutError, OwnedSemaphorePermit, Semaphore, SemaphorePermit,
+    TryAcquireError,
+};
 pub use wait::WaitPolicy;
 
 /// The notes in the repository's `docs/` folder, as pages of these docs (built only for them;

@@ -66,7 +66,7 @@ fn caller_mistakes_panic_at_the_callers_line() {
     panics_here!(sem.try_acquire_many(Semaphore::MAX_PERMITS + 1));
     panics_here!(sem.try_acquire_many_for(Semaphore::MAX_PERMITS + 1, Duration::ZERO));
     panics_here!(sem.try_acquire_many_until(Semaphore::MAX_PERMITS + 1, Instant::now()));
-    panics_here!(sem.permit_many(Semaphore::MAX_PERMITS + 1));
+    panics_here!(sem.permit_many(Semaphore::MAX_PERMITS + 1).unwrap());
     panics_here!(sem.try_permit_many(Semaphore::MAX_PERMITS + 1));
     assert_eq!(
         sem.available_permits(),

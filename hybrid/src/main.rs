@@ -15,8 +15,9 @@
 //!   arrives after its interior: the reduction needs it).
 //!
 //! Every run's plate is gathered on rank 0 and checked bit for bit against a serial run, and the
-//! last residual against the serial one; a difference fails the job. See docs/hpc.md, "Beyond
-//! one machine".
+//! last residual against the serial one; a difference fails the job. Where a layout's ranks on a
+//! node run more threads than the node has cores, syncpoint's barrier waits `Passive` (its
+//! adaptive wait sees only its own process's cores). See docs/hpc.md, "Beyond one machine".
 //!
 //! ```text
 //! cargo build --release -p syncpoint-hybrid --features mpi

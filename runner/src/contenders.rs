@@ -72,7 +72,7 @@ impl Sem for syncpoint::Semaphore {
         syncpoint::Semaphore::new(permits)
     }
     fn acquire(&self) {
-        syncpoint::Semaphore::acquire(self);
+        syncpoint::Semaphore::acquire(self).expect("the runner never closes a semaphore");
     }
     fn release(&self) {
         syncpoint::Semaphore::release(self);

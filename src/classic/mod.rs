@@ -24,3 +24,12 @@ mod two_turnstile_barrier;
 pub use rendezvous::Rendezvous;
 pub use turnstile_barrier::TurnstileBarrier;
 pub use two_turnstile_barrier::TwoTurnstileBarrier;
+
+use crate::Semaphore;
+
+/// The book's `wait()` on one of a construction's own semaphores, which nobody closes.
+fn wait(semaphore: &Semaphore) {
+    semaphore
+        .acquire()
+        .expect("a classic construction's own semaphores are never closed");
+}

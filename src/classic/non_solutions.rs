@@ -62,24 +62,24 @@ fn two_threads_two_episodes(barrier: fn(&Shared)) {
 /// both see `count == n` and both signal, leaving an extra permit in the turnstile, or both see
 /// `count == 0`; either way a later episode is let through early, or a thread blocks for ever.
 fn non_solution_1(s: &Shared) {
-    s.mutex.acquire();
+    s.mutex.acquire().unwrap();
     s.count.store(s.count.load(Relaxed) + 1, Relaxed);
     s.mutex.release();
 
     if s.count.load(Relaxed) == N {
         s.turnstile.release();
     }
-    s.turnstile.acquire();
+    s.turnstile.acquire().unwrap();
     s.turnstile.release();
 
     // critical point
 
-    s.mutex.acquire();
+    s.mutex.acquire().unwrap();
     s.count.store(s.count.load(Relaxed) - 1, Relaxed);
     s.mutex.release();
 
     if s.count.load(Relaxed) == 0 {
-        s.turnstile.acquire();
+        s.turnstile.acquire().unwrap();
     }
 }
 
@@ -87,7 +87,7 @@ fn non_solution_1(s: &Shared) {
 /// critical point first decrements, loops, increments to `n` again and signals the still-open
 /// turnstile: it laps the other thread and passes the next episode alone.
 fn non_solution_2(s: &Shared) {
-    s.mutex.acquire();
+    s.mutex.acquire().unwrap();
     let count = s.count.load(Relaxed) + 1;
     s.count.store(count, Relaxed);
     if count == N {
@@ -95,16 +95,16 @@ fn non_solution_2(s: &Shared) {
     }
     s.mutex.release();
 
-    s.turnstile.acquire();
+    s.turnstile.acquire().unwrap();
     s.turnstile.release();
 
     // critical point
 
-    s.mutex.acquire();
+    s.mutex.acquire().unwrap();
     let count = s.count.load(Relaxed) - 1;
     s.count.store(count, Relaxed);
     if count == 0 {
-        s.turnstile.acquire();
+        s.turnstile.acquire().unwrap();
     }
     s.mutex.release();
 }
@@ -129,11 +129,11 @@ loom_finds! {
         let a = {
             let (a_done, b_done) = (a_done.clone(), b_done.clone());
             thread::spawn(move || {
-                b_done.acquire();
+                b_done.acquire().unwrap();
                 a_done.release();
             })
         };
-        a_done.acquire();
+        a_done.acquire().unwrap();
         b_done.release();
         a.join().unwrap();
     }
@@ -147,14 +147,14 @@ loom_finds! {
         let run = {
             let s = s.clone();
             move || {
-                s.mutex.acquire();
+                s.mutex.acquire().unwrap();
                 let count = s.count.load(Relaxed) + 1;
                 s.count.store(count, Relaxed);
                 s.mutex.release();
                 if count == N {
                     s.turnstile.release();
                 }
-                s.turnstile.acquire(); // and no s.turnstile.release()
+                s.turnstile.acquire().unwrap(); // and no s.turnstile.release()
             }
         };
         let other = {

@@ -1,6 +1,7 @@
 //! The two-thread rendezvous: two semaphores, each signalled by one thread and awaited by the
 //! other.
 
+use super::wait;
 use crate::Semaphore;
 use std::fmt;
 
@@ -62,7 +63,7 @@ impl Rendezvous {
     /// See [`Rendezvous`].
     pub fn wait_a(&self) {
         self.a_arrived.release();
-        self.b_arrived.acquire();
+        wait(&self.b_arrived);
     }
 
     /// Thread `b`'s side: signal that `b` has arrived, then wait for `a`.
@@ -72,7 +73,7 @@ impl Rendezvous {
     /// See [`Rendezvous`].
     pub fn wait_b(&self) {
         self.b_arrived.release();
-        self.a_arrived.acquire();
+        wait(&self.a_arrived);
     }
 }
 

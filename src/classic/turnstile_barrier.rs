@@ -1,5 +1,6 @@
 //! The one-shot barrier: a counter under a mutex, and a turnstile that the last arrival opens.
 
+use super::wait;
 use crate::primitive::{AtomicU32, Ordering};
 use crate::{BarrierWaitResult, Semaphore};
 use std::fmt;
@@ -64,7 +65,7 @@ impl TurnstileBarrier {
     ///
     /// See [`TurnstileBarrier`].
     pub fn wait(&self) -> BarrierWaitResult {
-        self.mutex.acquire();
+        wait(&self.mutex);
         // Relaxed: `count` is guarded by `mutex`, whose Acquire/Release orders these accesses.
         let count = self.count.load(Ordering::Relaxed).saturating_add(1);
         self.count.store(count, Ordering::Relaxed);
@@ -73,7 +74,7 @@ impl TurnstileBarrier {
         if is_leader {
             self.turnstile.release();
         }
-        self.turnstile.acquire();
+        wait(&self.turnstile);
         self.turnstile.release();
         BarrierWaitResult { is_leader }
     }

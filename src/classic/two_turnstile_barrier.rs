@@ -1,5 +1,6 @@
 //! The reusable barrier: two turnstiles, opened and closed in turn under a mutex.
 
+use super::wait;
 use crate::primitive::{AtomicU32, Ordering};
 use crate::{BarrierWaitResult, Semaphore};
 use std::fmt;
@@ -69,27 +70,27 @@ impl TwoTurnstileBarrier {
     /// See [`TwoTurnstileBarrier`].
     pub fn wait(&self) -> BarrierWaitResult {
         // Relaxed on `count` throughout: it is guarded by `mutex`.
-        self.mutex.acquire();
+        wait(&self.mutex);
         let count = self.count.load(Ordering::Relaxed) + 1;
         self.count.store(count, Ordering::Relaxed);
         let is_leader = count == self.n;
         if is_leader {
-            self.turnstile2.acquire(); // lock the second
+            wait(&self.turnstile2); // lock the second
             self.turnstile1.release(); // unlock the first
         }
         self.mutex.release();
-        self.turnstile1.acquire();
+        wait(&self.turnstile1);
         self.turnstile1.release();
 
-        self.mutex.acquire();
+        wait(&self.mutex);
         let count = self.count.load(Ordering::Relaxed) - 1;
         self.count.store(count, Ordering::Relaxed);
         if count == 0 {
-            self.turnstile1.acquire(); // lock the first
+            wait(&self.turnstile1); // lock the first
             self.turnstile2.release(); // unlock the second
         }
         self.mutex.release();
-        self.turnstile2.acquire();
+        wait(&self.turnstile2);
         self.turnstile2.release();
         BarrierWaitResult { is_leader }
     }

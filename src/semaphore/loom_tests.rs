@@ -19,7 +19,7 @@ fn mutual_exclusion() {
             .map(|_| {
                 let (sem, counter) = (sem.clone(), counter.clone());
                 thread::spawn(move || {
-                    let _permit = sem.permit();
+                    let _permit = sem.permit().unwrap();
                     let value = counter.load(Relaxed);
                     counter.store(value + 1, Relaxed);
                 })
@@ -39,7 +39,7 @@ fn mutual_exclusion() {
 fn release_wakes_sleeper_and_publishes() {
     check(3, || {
         let (_, sem) = message_passing(Semaphore::new(0), 1, Semaphore::release, |sem| {
-            sem.acquire();
+            sem.acquire().unwrap();
             true
         });
         assert_eq!(sem.available_permits(), 0);
@@ -55,7 +55,7 @@ fn two_sleepers_two_releases() {
         let acquirers: Vec<_> = (0..2)
             .map(|_| {
                 let sem = sem.clone();
-                thread::spawn(move || sem.acquire())
+                thread::spawn(move || sem.acquire().unwrap())
             })
             .collect();
         sem.release();
@@ -79,7 +79,7 @@ fn acquire_many_waits_for_all_permits() {
                 sem.release();
             })
         };
-        sem.acquire_many(2);
+        sem.acquire_many(2).unwrap();
         assert_eq!(sem.available_permits(), 0);
         releaser.join().unwrap();
     });
@@ -92,7 +92,7 @@ fn acquire_many_waits_for_all_permits() {
 fn timed_acquire_racing_release() {
     check(3, || {
         let (got, sem) = message_passing(Semaphore::new(0), 1, Semaphore::release, |sem| {
-            sem.try_acquire_for(Duration::from_secs(3600))
+            sem.try_acquire_for(Duration::from_secs(3600)).is_ok()
         });
         assert_eq!(sem.available_permits(), if got { 0 } else { 1 });
     });
@@ -112,7 +112,7 @@ fn a_waiter_that_times_out_takes_its_mark_back() {
         let sem = Arc::new(Semaphore::new(0));
         let timed = {
             let sem = sem.clone();
-            thread::spawn(move || sem.try_acquire_for(Duration::from_secs(1)))
+            thread::spawn(move || sem.try_acquire_for(Duration::from_secs(1)).is_ok())
         };
         thread::yield_now();
         thread::yield_now();
@@ -121,8 +121,8 @@ fn a_waiter_that_times_out_takes_its_mark_back() {
         let second = {
             let sem = sem.clone();
             thread::spawn(move || {
-                sem.acquire();
-                sem.acquire();
+                sem.acquire().unwrap();
+                sem.acquire().unwrap();
             })
         };
         thread::yield_now();
@@ -143,7 +143,7 @@ fn mixed_waiters(sizes: &'static [u32], releases: &'static [u32], preemptions: u
             .iter()
             .map(|&n| {
                 let sem = sem.clone();
-                thread::spawn(move || sem.acquire_many(n))
+                thread::spawn(move || sem.acquire_many(n).unwrap())
             })
             .collect();
         for &k in releases {
@@ -188,18 +188,18 @@ fn a_release_that_gives_its_wake_to_the_head_takes_its_mark_back() {
         let sem = Arc::new(Semaphore::new(0));
         let first_head = {
             let sem = sem.clone();
-            thread::spawn(move || sem.acquire_many(2))
+            thread::spawn(move || sem.acquire_many(2).unwrap())
         };
         let single = {
             let sem = sem.clone();
-            thread::spawn(move || sem.acquire())
+            thread::spawn(move || sem.acquire().unwrap())
         };
         thread::yield_now();
         thread::yield_now();
         sem.release_many(3);
         let second_head = {
             let sem = sem.clone();
-            thread::spawn(move || sem.acquire_many(2))
+            thread::spawn(move || sem.acquire_many(2).unwrap())
         };
         thread::yield_now();
         sem.release();
@@ -254,7 +254,7 @@ fn the_queue_s_turn_passes_from_waiter_to_waiter() {
 fn a_waiter_for_two_sees_both_releasers_writes() {
     check(3, || {
         let (got, _) = message_passing(Semaphore::new(0), 2, Semaphore::release, |sem| {
-            sem.acquire_many(2);
+            sem.acquire_many(2).unwrap();
             true
         });
         assert!(got);
@@ -274,10 +274,13 @@ fn a_head_that_times_out_passes_its_permits_on() {
         };
         let single = {
             let sem = sem.clone();
-            thread::spawn(move || sem.acquire())
+            thread::spawn(move || sem.acquire().unwrap())
         };
         sem.release();
-        assert!(!head.join().unwrap(), "the head got two permits out of one");
+        assert!(
+            head.join().unwrap().is_err(),
+            "the head got two permits out of one"
+        );
         single.join().unwrap();
         assert_eq!(sem.available_permits(), 0);
     });
@@ -297,7 +300,7 @@ fn a_release_of_two_to_three_sleepers_wakes_two() {
             .map(|_| {
                 let (sem, done) = (sem.clone(), done.clone());
                 thread::spawn(move || {
-                    sem.acquire();
+                    sem.acquire().unwrap();
                     done.fetch_add(1, Relaxed);
                 })
             })
@@ -316,5 +319,80 @@ fn a_release_of_two_to_three_sleepers_wakes_two() {
             acquirer.join().unwrap();
         }
         assert_eq!(counts().1, 3);
+    });
+}
+
+/// issue 23: a close racing a release, a head and a waiter for one. A waiter for two and a
+/// waiter for one wait; this thread releases one permit and closes. Every waiter returns, with
+/// its permits (the waiter for one may get the released one) or with the closed error, and the
+/// permits add up. (A close that does not signal the head, or wakes no waiter for one, leaves
+/// it asleep: a deadlock here.)
+#[test]
+fn a_close_racing_a_release_reaches_the_head_and_a_single() {
+    check(2, || {
+        let sem = Arc::new(Semaphore::new(0));
+        let head = {
+            let sem = sem.clone();
+            thread::spawn(move || sem.acquire_many(2).is_ok())
+        };
+        let single = {
+            let sem = sem.clone();
+            thread::spawn(move || sem.acquire().is_ok())
+        };
+        thread::yield_now();
+        thread::yield_now();
+        sem.release();
+        sem.close();
+        assert!(!head.join().unwrap(), "two permits out of one");
+        let got = single.join().unwrap();
+        assert_eq!(sem.available_permits(), if got { 0 } else { 1 });
+    });
+}
+
+/// issue 23: a close reaches a waiter queued behind the head, whatever the interleaving of the
+/// queueing, the head's claim and the close: two waiters for two and a close, both return the
+/// closed error.
+#[test]
+fn a_close_reaches_a_waiter_queued_behind_the_head() {
+    check(2, || {
+        let sem = Arc::new(Semaphore::new(0));
+        let waiters: Vec<_> = (0..2)
+            .map(|_| {
+                let sem = sem.clone();
+                thread::spawn(move || sem.acquire_many(2))
+            })
+            .collect();
+        thread::yield_now();
+        thread::yield_now();
+        sem.close();
+        for waiter in waiters {
+            assert!(waiter.join().unwrap().is_err());
+        }
+    });
+}
+
+/// issue 23: a close reaches the waiters queued behind the head. Three waiters for two (one
+/// heads, the others queue behind it) and a close: all return the closed error. The close
+/// signals the head; the head's leaving wakes the first queued waiter, which passes the turn on
+/// as it leaves. (A queued waiter that leaves a closed semaphore without passing the turn on
+/// leaves the last asleep in the queue: a deadlock here. Without preemptions: every thread runs
+/// to its sleep before the close, the case that needs the turn passed on; with one, the
+/// exploration takes more than ten minutes.)
+#[test]
+fn a_close_reaches_the_waiters_queued_behind_the_head() {
+    check(0, || {
+        let sem = Arc::new(Semaphore::new(0));
+        let waiters: Vec<_> = (0..3)
+            .map(|_| {
+                let sem = sem.clone();
+                thread::spawn(move || sem.acquire_many(2))
+            })
+            .collect();
+        thread::yield_now();
+        thread::yield_now();
+        sem.close();
+        for waiter in waiters {
+            assert!(waiter.join().unwrap().is_err());
+        }
     });
 }

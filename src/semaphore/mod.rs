@@ -6,6 +6,7 @@
 //! |---|---|
 //! | `mod.rs` | the public API of [`Semaphore`]: acquiring and releasing, their fast paths |
 //! | `permit.rs` | the guards: [`SemaphorePermit`], [`OwnedSemaphorePermit`] |
+//! | `error.rs` | why an acquire returned without its permits: [`AcquireError`], [`TryAcquireError`], [`AcquireTimeoutError`] |
 //! | `waiter.rs` | the slow paths: waiters for one permit, the head and the queue of waiters for several, and the release that wakes them |
 //! | `words.rs` | the [`Semaphore`] type: its state word and its three futex words |
 //! | `state.rs` | the state word: permits and who waits, every bit named |
@@ -17,6 +18,7 @@
 //! finds waiters counted in the value it replaced goes to the cold path, which wakes at most as
 //! many sleepers as its permits can serve. docs/design.md carries the whole argument.
 
+mod error;
 #[cfg(all(loom, test))]
 mod loom_tests;
 mod permit;
@@ -26,6 +28,7 @@ mod tests;
 mod waiter;
 mod words;
 
+pub use error::{AcquireError, AcquireTimeoutError, TryAcquireError};
 pub use permit::{OwnedSemaphorePermit, SemaphorePermit};
 pub use words::Semaphore;
 
@@ -37,6 +40,7 @@ use state::State;
 use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use waiter::Failed;
 
 impl Semaphore {
     /// The largest number of permits a semaphore can hold: 2<sup>31</sup> - 1.
@@ -65,7 +69,7 @@ impl Semaphore {
         ///
         /// static JOBS: Semaphore = Semaphore::new(0);
         /// JOBS.release();
-        /// assert!(JOBS.try_acquire());
+        /// assert!(JOBS.try_acquire().is_ok());
         /// ```
         #[must_use]
         #[track_caller]
@@ -121,23 +125,33 @@ impl Semaphore {
 
     /// Acquires one permit, blocking until one is available.
     ///
+    /// # Errors
+    ///
+    /// [`AcquireError`] if the semaphore is closed, or is closed while this thread waits
+    /// ([`close`](Semaphore::close)); no permit is held then.
+    ///
     /// # Examples
     ///
     /// ```
     /// use syncpoint::Semaphore;
     ///
     /// let s = Semaphore::new(1);
-    /// s.acquire();
+    /// s.acquire().unwrap();
     /// assert_eq!(s.available_permits(), 0);
     /// ```
     #[inline]
-    pub fn acquire(&self) {
-        self.acquire_many(1);
+    pub fn acquire(&self) -> Result<(), AcquireError> {
+        self.acquire_many(1)
     }
 
     /// Acquires `n` permits at once, blocking until `n` are available together.
     ///
     /// Acquiring zero permits returns at once.
+    ///
+    /// # Errors
+    ///
+    /// [`AcquireError`] if the semaphore is closed, or is closed while this thread waits; no
+    /// permit is held then.
     ///
     /// # Panics
     ///
@@ -150,41 +164,63 @@ impl Semaphore {
     /// use syncpoint::Semaphore;
     ///
     /// let s = Semaphore::new(5);
-    /// s.acquire_many(3);
+    /// s.acquire_many(3).unwrap();
     /// assert_eq!(s.available_permits(), 2);
     /// ```
     #[inline]
     #[track_caller]
-    pub fn acquire_many(&self, n: u32) {
-        if !self.try_acquire_many(n) {
-            self.acquire_slow(n, None);
+    pub fn acquire_many(&self, n: u32) -> Result<(), AcquireError> {
+        check_count(n);
+        if self.take(n) {
+            Ok(())
+        } else {
+            self.acquire_many_cold(n)
+        }
+    }
+
+    /// `acquire_many` when the permits are not there at once.
+    #[cold]
+    fn acquire_many_cold(&self, n: u32) -> Result<(), AcquireError> {
+        match self.refusal() {
+            _ if n == 0 && !self.is_closed() => Ok(()),
+            TryAcquireError::NoPermits => self
+                .acquire_slow(n, None)
+                .map_err(|_closed| AcquireError(())),
+            _ => Err(AcquireError(())),
         }
     }
 
     /// Takes one permit if one is available now; never blocks.
     ///
-    /// Returns `false`, changing nothing, if none is available (or the permits are kept for a
-    /// waiter for several: see [Fairness](Semaphore#fairness)).
+    /// # Errors
+    ///
+    /// Changing nothing: [`TryAcquireError::NoPermits`] if none is available (or the permits
+    /// are kept for a waiter for several: see [Fairness](Semaphore#fairness)),
+    /// [`TryAcquireError::Closed`] if the semaphore is closed.
     ///
     /// # Examples
     ///
     /// ```
-    /// use syncpoint::Semaphore;
+    /// use syncpoint::{Semaphore, TryAcquireError};
     ///
     /// let s = Semaphore::new(1);
-    /// assert!(s.try_acquire());
-    /// assert!(!s.try_acquire());
+    /// assert!(s.try_acquire().is_ok());
+    /// assert_eq!(s.try_acquire(), Err(TryAcquireError::NoPermits));
     /// ```
     #[inline]
-    #[must_use = "if the permit is acquired it must be released"]
-    pub fn try_acquire(&self) -> bool {
+    pub fn try_acquire(&self) -> Result<(), TryAcquireError> {
         self.try_acquire_many(1)
     }
 
     /// Takes `n` permits if `n` are available now; never blocks.
     ///
-    /// Returns `false`, changing nothing, if fewer than `n` are available (or the permits are
-    /// kept for a waiter for several). Taking zero permits succeeds.
+    /// Taking zero permits succeeds while the semaphore is open.
+    ///
+    /// # Errors
+    ///
+    /// Changing nothing: [`TryAcquireError::NoPermits`] if fewer than `n` are available (or
+    /// the permits are kept for a waiter for several), [`TryAcquireError::Closed`] if the
+    /// semaphore is closed.
     ///
     /// # Panics
     ///
@@ -196,26 +232,40 @@ impl Semaphore {
     /// use syncpoint::Semaphore;
     ///
     /// let s = Semaphore::new(2);
-    /// assert!(!s.try_acquire_many(3));
-    /// assert!(s.try_acquire_many(2));
+    /// assert!(s.try_acquire_many(3).is_err());
+    /// assert!(s.try_acquire_many(2).is_ok());
     /// ```
     #[inline]
     #[track_caller]
-    #[must_use = "if the permits are acquired they must be released"]
-    pub fn try_acquire_many(&self, n: u32) -> bool {
-        assert!(
-            n <= Semaphore::MAX_PERMITS,
-            "Semaphore: cannot acquire {n} permits, more than Semaphore::MAX_PERMITS ({})",
-            Semaphore::MAX_PERMITS
-        );
-        n == 0 || self.take(n)
+    pub fn try_acquire_many(&self, n: u32) -> Result<(), TryAcquireError> {
+        check_count(n);
+        if self.take(n) || (n == 0 && !self.is_closed()) {
+            Ok(())
+        } else {
+            Err(self.refusal())
+        }
+    }
+
+    /// Why a `try_` acquire failed.
+    #[cold]
+    fn refusal(&self) -> TryAcquireError {
+        if self.is_closed() {
+            TryAcquireError::Closed
+        } else {
+            TryAcquireError::NoPermits
+        }
     }
 
     /// Acquires one permit, waiting at most `timeout` for it.
     ///
-    /// Returns `false` if no permit came in time; it never returns `false` before `timeout` has
-    /// passed. A zero timeout behaves as [`try_acquire`](Semaphore::try_acquire), and a timeout
-    /// too large to represent as a deadline waits for ever.
+    /// A zero timeout behaves as [`try_acquire`](Semaphore::try_acquire), and a timeout too
+    /// large to represent as a deadline waits for ever.
+    ///
+    /// # Errors
+    ///
+    /// Holding no permit: [`AcquireTimeoutError::TimedOut`] if no permit came in time (never
+    /// before `timeout` has passed), [`AcquireTimeoutError::Closed`] if the semaphore is
+    /// closed, or is closed while this thread waits.
     ///
     /// # Examples
     ///
@@ -224,41 +274,49 @@ impl Semaphore {
     /// use std::time::Duration;
     ///
     /// let s = Semaphore::new(0);
-    /// assert!(!s.try_acquire_for(Duration::from_millis(1)));
+    /// assert!(s.try_acquire_for(Duration::from_millis(1)).is_err());
     /// s.release();
-    /// assert!(s.try_acquire_for(Duration::from_secs(1)));
+    /// assert!(s.try_acquire_for(Duration::from_secs(1)).is_ok());
     /// ```
-    #[must_use = "if the permit is acquired it must be released"]
-    pub fn try_acquire_for(&self, timeout: Duration) -> bool {
+    pub fn try_acquire_for(&self, timeout: Duration) -> Result<(), AcquireTimeoutError> {
         self.try_acquire_many_for(1, timeout)
     }
 
     /// Acquires one permit, waiting until `deadline` at the latest.
     ///
-    /// Returns `false` if no permit came in time; it never returns `false` before `deadline`. A
-    /// deadline that has already passed behaves as [`try_acquire`](Semaphore::try_acquire).
+    /// A deadline that has already passed behaves as [`try_acquire`](Semaphore::try_acquire).
+    ///
+    /// # Errors
+    ///
+    /// Holding no permit: [`AcquireTimeoutError::TimedOut`] if no permit came in time (never
+    /// before `deadline`), [`AcquireTimeoutError::Closed`] if the semaphore is closed, or is
+    /// closed while this thread waits.
     ///
     /// # Examples
     ///
     /// ```
-    /// use syncpoint::Semaphore;
+    /// use syncpoint::{AcquireTimeoutError, Semaphore};
     /// use std::time::{Duration, Instant};
     ///
     /// let s = Semaphore::new(0);
-    /// assert!(!s.try_acquire_until(Instant::now() + Duration::from_millis(1)));
+    /// let waited = s.try_acquire_until(Instant::now() + Duration::from_millis(1));
+    /// assert_eq!(waited, Err(AcquireTimeoutError::TimedOut));
     /// ```
-    #[must_use = "if the permit is acquired it must be released"]
-    pub fn try_acquire_until(&self, deadline: Instant) -> bool {
+    pub fn try_acquire_until(&self, deadline: Instant) -> Result<(), AcquireTimeoutError> {
         self.try_acquire_many_until(1, deadline)
     }
 
     /// Acquires `n` permits at once, waiting at most `timeout` for them; like Java's
     /// `tryAcquire(n, timeout)`.
     ///
-    /// Returns `false`, holding none of them, if the `n` did not come together in time; it never
-    /// returns `false` before `timeout` has passed. A zero timeout behaves as
-    /// [`try_acquire_many`](Semaphore::try_acquire_many), and a timeout too large to represent as
-    /// a deadline waits for ever.
+    /// A zero timeout behaves as [`try_acquire_many`](Semaphore::try_acquire_many), and a
+    /// timeout too large to represent as a deadline waits for ever.
+    ///
+    /// # Errors
+    ///
+    /// Holding none of them: [`AcquireTimeoutError::TimedOut`] if the `n` did not come together
+    /// in time (never before `timeout` has passed), [`AcquireTimeoutError::Closed`] if the
+    /// semaphore is closed, or is closed while this thread waits.
     ///
     /// # Panics
     ///
@@ -271,21 +329,27 @@ impl Semaphore {
     /// use std::time::Duration;
     ///
     /// let s = Semaphore::new(2);
-    /// assert!(!s.try_acquire_many_for(3, Duration::from_millis(1)));
+    /// assert!(s.try_acquire_many_for(3, Duration::from_millis(1)).is_err());
     /// assert_eq!(s.available_permits(), 2);
     /// s.release();
-    /// assert!(s.try_acquire_many_for(3, Duration::from_secs(1)));
+    /// assert!(s.try_acquire_many_for(3, Duration::from_secs(1)).is_ok());
     /// ```
     #[track_caller]
-    #[must_use = "if the permits are acquired they must be released"]
-    pub fn try_acquire_many_for(&self, n: u32, timeout: Duration) -> bool {
-        self.try_acquire_many(n) || self.acquire_slow(n, deadline_after(timeout))
+    pub fn try_acquire_many_for(
+        &self,
+        n: u32,
+        timeout: Duration,
+    ) -> Result<(), AcquireTimeoutError> {
+        self.acquire_timed(n, deadline_after(timeout))
     }
 
     /// Acquires `n` permits at once, waiting until `deadline` at the latest.
     ///
-    /// Returns `false`, holding none of them, if the `n` did not come together in time; it never
-    /// returns `false` before `deadline`.
+    /// # Errors
+    ///
+    /// Holding none of them: [`AcquireTimeoutError::TimedOut`] if the `n` did not come together
+    /// in time (never before `deadline`), [`AcquireTimeoutError::Closed`] if the semaphore is
+    /// closed, or is closed while this thread waits.
     ///
     /// # Panics
     ///
@@ -298,12 +362,31 @@ impl Semaphore {
     /// use std::time::{Duration, Instant};
     ///
     /// let s = Semaphore::new(1);
-    /// assert!(!s.try_acquire_many_until(2, Instant::now() + Duration::from_millis(1)));
+    /// assert!(s.try_acquire_many_until(2, Instant::now() + Duration::from_millis(1)).is_err());
     /// ```
     #[track_caller]
-    #[must_use = "if the permits are acquired they must be released"]
-    pub fn try_acquire_many_until(&self, n: u32, deadline: Instant) -> bool {
-        self.try_acquire_many(n) || self.acquire_slow(n, Some(deadline))
+    pub fn try_acquire_many_until(
+        &self,
+        n: u32,
+        deadline: Instant,
+    ) -> Result<(), AcquireTimeoutError> {
+        self.acquire_timed(n, Some(deadline))
+    }
+
+    /// The timed forms: `n` permits by `deadline` (`None`: no deadline).
+    #[track_caller]
+    fn acquire_timed(&self, n: u32, deadline: Option<Instant>) -> Result<(), AcquireTimeoutError> {
+        match self.try_acquire_many(n) {
+            Ok(()) => Ok(()),
+            Err(TryAcquireError::NoPermits) => {
+                self.acquire_slow(n, deadline)
+                    .map_err(|failed| match failed {
+                        Failed::TimedOut => AcquireTimeoutError::TimedOut,
+                        Failed::Closed => AcquireTimeoutError::Closed,
+                    })
+            }
+            Err(TryAcquireError::Closed) => Err(AcquireTimeoutError::Closed),
+        }
     }
 
     /// Returns one permit to the semaphore, waking one sleeping acquirer if there is one.
@@ -392,8 +475,112 @@ impl Semaphore {
         self.state.load(Ordering::Relaxed).permits()
     }
 
+    /// Closes the semaphore, for a shutdown: every waiter, asleep, spinning or queued, returns
+    /// promptly with an error saying so ([`AcquireError`], [`TryAcquireError::Closed`],
+    /// [`AcquireTimeoutError::Closed`]), each woken once, and every later acquire fails at
+    /// once, even with permits available. Releases still count, so permits held at the close
+    /// (guards included) are given back cleanly. Closing twice changes nothing; a closed
+    /// semaphore cannot be opened again (make a new one).
+    ///
+    /// # Examples
+    ///
+    /// Idle workers of a pool sleep on a job semaphore; a close stops them:
+    ///
+    /// ```
+    /// use syncpoint::Semaphore;
+    /// use std::thread;
+    ///
+    /// let jobs = Semaphore::new(0);
+    /// thread::scope(|s| {
+    ///     let workers: Vec<_> = (0..4)
+    ///         .map(|_| {
+    ///             s.spawn(|| {
+    ///                 let mut done = 0;
+    ///                 while jobs.acquire().is_ok() {
+    ///                     done += 1; // ... the job ...
+    ///                 }
+    ///                 done
+    ///             })
+    ///         })
+    ///         .collect();
+    ///     jobs.release_many(10);
+    ///     while jobs.available_permits() > 0 {
+    ///         thread::yield_now();
+    ///     }
+    ///     jobs.close();
+    ///     let done: u32 = workers.into_iter().map(|w| w.join().unwrap()).sum();
+    ///     assert_eq!(done, 10);
+    /// });
+    /// assert!(jobs.is_closed() && jobs.try_acquire().is_err());
+    /// ```
+    pub fn close(&self) {
+        // Acquire: pairs with the head's Release publication of `HEAD` (`lead`), so that a
+        // close that sees `HEAD` reads the need the head claimed before it, and signals it. (The
+        // waiters for one and the queue need no Acquire here: a waiter that loads the close's
+        // bump of its futex word acquires it, and then registers after the close and is
+        // refused; one that loaded the word before the bump sleeps on the old value and is
+        // woken.)
+        let before = self
+            .state
+            .fetch_or(State::closed_bit().bits(), Ordering::Acquire);
+        if !before.is_closed() {
+            self.wake_after_close(before);
+        }
+    }
+
+    /// Returns whether the semaphore is closed ([`close`](Semaphore::close)).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use syncpoint::Semaphore;
+    ///
+    /// let s = Semaphore::new(1);
+    /// assert!(!s.is_closed());
+    /// s.close();
+    /// assert!(s.is_closed());
+    /// ```
+    #[must_use]
+    pub fn is_closed(&self) -> bool {
+        // Relaxed: a closed semaphore stays closed; the acquires learn it in their own
+        // read-modify-writes.
+        self.state.load(Ordering::Relaxed).is_closed()
+    }
+
+    /// Removes up to `n` of the permits available now, for a pool that shrinks; returns how
+    /// many it removed (fewer than `n` when fewer are available). Never blocks, and wakes
+    /// nobody. Works on a closed semaphore too.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use syncpoint::Semaphore;
+    ///
+    /// let s = Semaphore::new(5);
+    /// assert_eq!(s.forget_permits(3), 3);
+    /// assert_eq!(s.forget_permits(3), 2);
+    /// assert_eq!(s.available_permits(), 0);
+    /// ```
+    pub fn forget_permits(&self, n: u32) -> u32 {
+        let mut forgotten = 0;
+        // Relaxed: removing permits publishes nothing and takes no one's writes.
+        self.state
+            .update(Ordering::Relaxed, Ordering::Relaxed, |current| {
+                let (next, k) = current.forgotten(n);
+                forgotten = k;
+                next
+            });
+        forgotten
+    }
+
     /// Acquires one permit and returns a guard that releases it when dropped, unwinding
     /// included.
+    ///
+    /// # Examples
+    ///
+    /// # Errors
+    ///
+    /// [`AcquireError`] if the semaphore is closed, or is closed while this thread waits.
     ///
     /// # Examples
     ///
@@ -402,17 +589,20 @@ impl Semaphore {
     ///
     /// let s = Semaphore::new(1);
     /// {
-    ///     let _permit = s.permit();
+    ///     let _permit = s.permit().unwrap();
     ///     assert_eq!(s.available_permits(), 0);
     /// }
     /// assert_eq!(s.available_permits(), 1);
     /// ```
-    #[must_use = "the permit is released as soon as the guard is dropped"]
-    pub fn permit(&self) -> SemaphorePermit<'_> {
+    pub fn permit(&self) -> Result<SemaphorePermit<'_>, AcquireError> {
         self.permit_many(1)
     }
 
     /// Acquires `n` permits at once and returns one guard that releases them all when dropped.
+    ///
+    /// # Errors
+    ///
+    /// [`AcquireError`] if the semaphore is closed, or is closed while this thread waits.
     ///
     /// # Panics
     ///
@@ -424,19 +614,22 @@ impl Semaphore {
     /// use syncpoint::Semaphore;
     ///
     /// let s = Semaphore::new(4);
-    /// let three = s.permit_many(3);
+    /// let three = s.permit_many(3).unwrap();
     /// assert_eq!((three.num_permits(), s.available_permits()), (3, 1));
     /// drop(three);
     /// assert_eq!(s.available_permits(), 4);
     /// ```
     #[track_caller]
-    #[must_use = "the permits are released as soon as the guard is dropped"]
-    pub fn permit_many(&self, n: u32) -> SemaphorePermit<'_> {
-        self.acquire_many(n);
-        SemaphorePermit::new(self, n)
+    pub fn permit_many(&self, n: u32) -> Result<SemaphorePermit<'_>, AcquireError> {
+        self.acquire_many(n)?;
+        Ok(SemaphorePermit::new(self, n))
     }
 
-    /// Takes one permit if one is available now, as a guard; `None`, changing nothing, if not.
+    /// Takes one permit if one is available now, as a guard.
+    ///
+    /// # Errors
+    ///
+    /// Changing nothing: as [`try_acquire`](Semaphore::try_acquire).
     ///
     /// # Examples
     ///
@@ -445,16 +638,19 @@ impl Semaphore {
     ///
     /// let s = Semaphore::new(1);
     /// let permit = s.try_permit().expect("one is free");
-    /// assert!(s.try_permit().is_none());
+    /// assert!(s.try_permit().is_err());
     /// drop(permit);
-    /// assert!(s.try_permit().is_some());
+    /// assert!(s.try_permit().is_ok());
     /// ```
-    #[must_use = "the permit is released as soon as the guard is dropped"]
-    pub fn try_permit(&self) -> Option<SemaphorePermit<'_>> {
+    pub fn try_permit(&self) -> Result<SemaphorePermit<'_>, TryAcquireError> {
         self.try_permit_many(1)
     }
 
-    /// Takes `n` permits if `n` are available now, as one guard; `None`, changing nothing, if not.
+    /// Takes `n` permits if `n` are available now, as one guard.
+    ///
+    /// # Errors
+    ///
+    /// Changing nothing: as [`try_acquire_many`](Semaphore::try_acquire_many).
     ///
     /// # Panics
     ///
@@ -466,19 +662,22 @@ impl Semaphore {
     /// use syncpoint::Semaphore;
     ///
     /// let s = Semaphore::new(2);
-    /// assert!(s.try_permit_many(3).is_none());
-    /// assert_eq!(s.try_permit_many(2).map(|p| p.num_permits()), Some(2));
+    /// assert!(s.try_permit_many(3).is_err());
+    /// assert_eq!(s.try_permit_many(2).map(|p| p.num_permits()), Ok(2));
     /// ```
     #[track_caller]
-    #[must_use = "the permits are released as soon as the guard is dropped"]
-    pub fn try_permit_many(&self, n: u32) -> Option<SemaphorePermit<'_>> {
-        self.try_acquire_many(n)
-            .then(|| SemaphorePermit::new(self, n))
+    pub fn try_permit_many(&self, n: u32) -> Result<SemaphorePermit<'_>, TryAcquireError> {
+        self.try_acquire_many(n)?;
+        Ok(SemaphorePermit::new(self, n))
     }
 
     /// Acquires one permit and returns a guard that owns a reference to the semaphore, so it can
     /// move into spawned work and outlive this borrow, like tokio's `acquire_owned`. Dropping the
     /// guard releases the permit.
+    ///
+    /// # Errors
+    ///
+    /// [`AcquireError`] if the semaphore is closed, or is closed while this thread waits.
     ///
     /// # Examples
     ///
@@ -490,7 +689,7 @@ impl Semaphore {
     /// let jobs = Arc::new(Semaphore::new(2));
     /// let workers: Vec<_> = (0..4)
     ///     .map(|_| {
-    ///         let permit = jobs.acquire_owned(); // waits for a free slot
+    ///         let permit = jobs.acquire_owned().unwrap(); // waits for a free slot
     ///         thread::spawn(move || {
     ///             // ... the job, holding its slot ...
     ///             drop(permit);
@@ -502,14 +701,17 @@ impl Semaphore {
     /// }
     /// assert_eq!(jobs.available_permits(), 2);
     /// ```
-    #[must_use = "the permit is released as soon as the guard is dropped"]
-    pub fn acquire_owned(self: &Arc<Self>) -> OwnedSemaphorePermit {
-        self.acquire();
-        OwnedSemaphorePermit::new(Arc::clone(self), 1)
+    pub fn acquire_owned(self: &Arc<Self>) -> Result<OwnedSemaphorePermit, AcquireError> {
+        self.acquire()?;
+        Ok(OwnedSemaphorePermit::new(Arc::clone(self), 1))
     }
 
     /// Takes one permit if one is available now, as a guard that owns a reference to the
-    /// semaphore; `None`, changing nothing, if not.
+    /// semaphore.
+    ///
+    /// # Errors
+    ///
+    /// Changing nothing: as [`try_acquire`](Semaphore::try_acquire).
     ///
     /// # Examples
     ///
@@ -519,15 +721,25 @@ impl Semaphore {
     ///
     /// let s = Arc::new(Semaphore::new(1));
     /// let permit = s.try_acquire_owned().expect("one is free");
-    /// assert!(s.try_acquire_owned().is_none());
+    /// assert!(s.try_acquire_owned().is_err());
     /// drop(permit);
     /// assert_eq!(s.available_permits(), 1);
     /// ```
-    #[must_use = "the permit is released as soon as the guard is dropped"]
-    pub fn try_acquire_owned(self: &Arc<Self>) -> Option<OwnedSemaphorePermit> {
-        self.try_acquire()
-            .then(|| OwnedSemaphorePermit::new(Arc::clone(self), 1))
+    pub fn try_acquire_owned(self: &Arc<Self>) -> Result<OwnedSemaphorePermit, TryAcquireError> {
+        self.try_acquire()?;
+        Ok(OwnedSemaphorePermit::new(Arc::clone(self), 1))
     }
+}
+
+/// Panics at the caller if `n` permits can never be acquired.
+#[inline]
+#[track_caller]
+fn check_count(n: u32) {
+    assert!(
+        n <= Semaphore::MAX_PERMITS,
+        "Semaphore: cannot acquire {n} permits, more than Semaphore::MAX_PERMITS ({})",
+        Semaphore::MAX_PERMITS
+    );
 }
 
 #[cold]

@@ -15,9 +15,9 @@ use std::sync::Arc;
 /// use syncpoint::Semaphore;
 ///
 /// let s = Semaphore::new(1);
-/// let permit = s.permit();
+/// let permit = s.permit().unwrap();
 /// drop(permit);
-/// assert!(s.try_acquire());
+/// assert!(s.try_acquire().is_ok());
 /// ```
 #[must_use = "the permits are released as soon as the guard is dropped"]
 pub struct SemaphorePermit<'a> {
@@ -38,7 +38,7 @@ impl<'a> SemaphorePermit<'a> {
     /// use syncpoint::Semaphore;
     ///
     /// let s = Semaphore::new(3);
-    /// assert_eq!(s.permit_many(2).num_permits(), 2);
+    /// assert_eq!(s.permit_many(2).unwrap().num_permits(), 2);
     /// ```
     #[must_use]
     pub fn num_permits(&self) -> u32 {
@@ -54,7 +54,7 @@ impl<'a> SemaphorePermit<'a> {
     /// use syncpoint::Semaphore;
     ///
     /// let s = Semaphore::new(3);
-    /// s.permit().forget();
+    /// s.permit().unwrap().forget();
     /// assert_eq!(s.available_permits(), 2);
     /// ```
     pub fn forget(mut self) {
@@ -91,7 +91,7 @@ impl fmt::Debug for SemaphorePermit<'_> {
 /// use std::thread;
 ///
 /// let s = Arc::new(Semaphore::new(1));
-/// let permit = s.acquire_owned();
+/// let permit = s.acquire_owned().unwrap();
 /// thread::spawn(move || drop(permit)).join().unwrap();
 /// assert_eq!(s.available_permits(), 1);
 /// ```
@@ -114,7 +114,7 @@ impl OwnedSemaphorePermit {
     /// use syncpoint::Semaphore;
     /// use std::sync::Arc;
     ///
-    /// assert_eq!(Arc::new(Semaphore::new(1)).acquire_owned().num_permits(), 1);
+    /// assert_eq!(Arc::new(Semaphore::new(1)).acquire_owned().unwrap().num_permits(), 1);
     /// ```
     #[must_use]
     pub fn num_permits(&self) -> u32 {
@@ -130,7 +130,7 @@ impl OwnedSemaphorePermit {
     /// use std::sync::Arc;
     ///
     /// let s = Arc::new(Semaphore::new(1));
-    /// let permit = s.acquire_owned();
+    /// let permit = s.acquire_owned().unwrap();
     /// assert!(Arc::ptr_eq(permit.semaphore(), &s));
     /// ```
     #[must_use]
@@ -147,7 +147,7 @@ impl OwnedSemaphorePermit {
     /// use std::sync::Arc;
     ///
     /// let s = Arc::new(Semaphore::new(2));
-    /// s.acquire_owned().forget();
+    /// s.acquire_owned().unwrap().forget();
     /// assert_eq!(s.available_permits(), 1);
     /// ```
     pub fn forget(mut self) {

@@ -10,7 +10,8 @@ use std::fmt;
 /// | 0..31  | `PERMITS`  | available permits, at most `Semaphore::MAX_PERMITS`            |
 /// | 31     | `HANDOFF`  | the permits are kept for the head: nobody else takes any       |
 /// | 32     | `HEAD`     | a waiter for several permits is the head (its need: the head word) |
-/// | 33..52 | `SLEEPERS` | waiters for one permit that may be asleep on the singles word  |
+/// | 33..51 | `SLEEPERS` | waiters for one permit that may be asleep on the singles word  |
+/// | 51     | `CLOSED`   | the semaphore is closed: no acquire succeeds, no waiter stays  |
 /// | 52     | `WAKING`   | a release woke one waiter for one permit (only one), not yet looked |
 /// | 53..64 | `QUEUED`   | waiters for several permits queued behind the head             |
 ///
@@ -29,7 +30,8 @@ impl State {
     const HANDOFF: u64 = 1 << 31;
     const HEAD: u64 = 1 << 32;
     const SLEEPERS_SHIFT: u32 = 33;
-    const SLEEPERS_MASK: u64 = (1 << 19) - 1;
+    const SLEEPERS_MASK: u64 = (1 << 18) - 1;
+    const CLOSED: u64 = 1 << 51;
     const WAKING: u64 = 1 << 52;
     const QUEUED_SHIFT: u32 = 53;
     const QUEUED_MASK: u64 = (1 << 11) - 1;
@@ -76,6 +78,17 @@ impl State {
         ((self.0 >> State::QUEUED_SHIFT) & State::QUEUED_MASK) as u32
     }
 
+    /// Whether the semaphore is closed.
+    #[inline]
+    pub(super) fn is_closed(self) -> bool {
+        self.0 & State::CLOSED != 0
+    }
+
+    /// The closed bit alone, for the `fetch_or` that closes.
+    pub(super) const fn closed_bit() -> State {
+        State(State::CLOSED)
+    }
+
     /// Whether a woken waiter for one permit has yet to look (and pass the wake on).
     #[inline]
     pub(super) fn is_waking(self) -> bool {
@@ -93,10 +106,11 @@ impl State {
     }
 
     /// Whether a release that replaces this value wakes a waiter for one permit: one sleeps,
-    /// none is on its way already, and no handoff keeps the permits.
+    /// none is on its way already, no handoff keeps the permits, and the semaphore is open (a
+    /// close woke every sleeper).
     #[inline]
     pub(super) fn wakes_a_single(self) -> bool {
-        self.sleepers() > 0 && !self.is_waking() && !self.has_handoff()
+        self.sleepers() > 0 && self.0 & (State::WAKING | State::HANDOFF | State::CLOSED) == 0
     }
 
     /// Whether a release of `k` permits that replaces this value marks `WAKING`: it wakes one
@@ -110,15 +124,24 @@ impl State {
     }
 
     /// Whether anyone may wait: a release that replaces such a value goes to the cold path.
+    /// (A closed semaphore keeps counting its releases on the fast path.)
     #[inline]
     pub(super) fn has_waiters(self) -> bool {
-        self.0 & !State::PERMITS != 0
+        self.0 & !(State::PERMITS | State::CLOSED) != 0
     }
 
-    /// Whether a thread that is not the head can take `n` permits now.
+    /// Whether a thread that is not the head can take `n` permits now: the semaphore is open,
+    /// no handoff keeps the permits, and there are as many.
     #[inline]
     pub(super) fn can_take(self, n: u32) -> bool {
-        !self.has_handoff() && self.permits() >= n
+        self.0 & (State::HANDOFF | State::CLOSED) == 0 && self.permits() >= n
+    }
+
+    /// The word with `n` fewer permits, at most as many as there are; and how many it took.
+    #[inline]
+    pub(super) fn forgotten(self, n: u32) -> (State, u32) {
+        let n = n.min(self.permits());
+        (State(self.0 - u64::from(n)), n)
     }
 
     /// The word with `n` permits fewer. There must be as many.
@@ -195,6 +218,7 @@ impl fmt::Debug for State {
             .field("handoff", &self.has_handoff())
             .field("head", &self.has_head())
             .field("sleepers", &self.sleepers())
+            .field("closed", &self.is_closed())
             .field("waking", &self.is_waking())
             .field("queued", &self.queued())
             .finish()
@@ -202,7 +226,8 @@ impl fmt::Debug for State {
 }
 
 const _: () = assert!(State::QUEUED_SHIFT + 11 == 64);
-const _: () = assert!(State::SLEEPERS_SHIFT + 19 == 52 && State::WAKING << 1 == State::ONE_QUEUED);
+const _: () = assert!(State::SLEEPERS_SHIFT + 18 == 51 && State::CLOSED << 1 == State::WAKING);
+const _: () = assert!(State::WAKING << 1 == State::ONE_QUEUED);
 const _: () = assert!(State::HEAD == 1 << 32 && State::HANDOFF == State::PERMITS + 1);
 
 #[cfg(test)]
@@ -261,8 +286,8 @@ mod tests {
         let full = State::new(0).with_waking();
         let full = (0..State::SLEEPERS_MASK).fold(full, |s, _| s.with_sleeper().unwrap());
         assert!(
-            full.is_waking() && full.queued() == 0,
-            "a full sleeper field stays below the mark"
+            full.is_waking() && !full.is_closed() && full.queued() == 0,
+            "a full sleeper field stays below the closed bit and the mark"
         );
         assert!(
             s.marks_waking(1) && s.marks_waking(2),
@@ -278,6 +303,26 @@ mod tests {
             !s.with_handoff().wakes_a_single(),
             "the permits are kept for the head"
         );
+    }
+
+    #[test]
+    fn a_closed_word_takes_and_wakes_nothing_but_counts_releases() {
+        let open = State::new(3).with_sleeper().unwrap();
+        let closed = State(open.0 | State::closed_bit().0);
+        assert!(closed.is_closed() && !open.is_closed());
+        assert!(open.can_take(3) && !closed.can_take(1));
+        assert!(open.wakes_a_single() && !closed.wakes_a_single());
+        assert_eq!(closed.released(2).map(State::permits), Some(5));
+        assert!(
+            !State(State::closed_bit().0 | 4).has_waiters(),
+            "releases on a closed semaphore with nobody waiting stay on the fast path"
+        );
+        assert_eq!(
+            closed.forgotten(5),
+            (State(closed.0 - 3), 3),
+            "at most those there"
+        );
+        assert_eq!(open.forgotten(2).1, 2);
     }
 
     #[test]

@@ -39,7 +39,7 @@ fn a_release_of_k_permits_wakes_at_most_k_sleepers() {
                     for _ in 0..WAITERS {
                         s.spawn(|| {
                             let before = futex::sleeps();
-                            semaphore.acquire();
+                            semaphore.acquire().unwrap();
                             sleeps.fetch_add(futex::sleeps() - before, Relaxed);
                             done.fetch_add(1, Relaxed);
                         });
@@ -100,4 +100,47 @@ fn a_release_that_gives_its_wake_to_the_head_passes_a_wake_on() {
             "{sleepers} sleepers: wake calls on the singles word"
         );
     }
+}
+
+/// issue 23: "a close with 64 sleepers wakes each exactly once". 64 waiters for one permit, all
+/// asleep (Passive, counted asleep on the singles word); one `close`: one wake call on the
+/// singles word, which found all 64 asleep, and each waiter slept once and returned
+/// `AcquireError` (none slept again after the wake).
+#[test]
+fn a_close_wakes_each_of_64_sleepers_once() {
+    const WAITERS: u64 = 64;
+    let _cores = testing::exclusive();
+    let semaphore = Semaphore::new(0).with_wait_policy(WaitPolicy::Passive);
+    let singles = semaphore.singles.address();
+    let (closed, sleeps) = (AtomicU32::new(0), AtomicU64::new(0));
+    let ((), counts) = testing::record(|| {
+        thread::scope(|s| {
+            for _ in 0..WAITERS {
+                s.spawn(|| {
+                    let before = futex::sleeps();
+                    if semaphore.acquire().is_err() {
+                        closed.fetch_add(1, Relaxed);
+                    }
+                    sleeps.fetch_add(futex::sleeps() - before, Relaxed);
+                });
+            }
+            until("the waiters fall asleep", || {
+                testing::asleep(singles) == WAITERS
+            });
+            thread::sleep(Duration::from_millis(2)); // into the kernel
+            semaphore.close();
+        });
+    });
+    let counts = counts.get(&singles).copied().unwrap_or_default();
+    assert_eq!(
+        closed.load(Relaxed),
+        WAITERS as u32,
+        "every waiter got the error"
+    );
+    assert_eq!(sleeps.load(Relaxed), WAITERS, "each slept once");
+    assert_eq!(
+        (counts.wake_calls, counts.most_woken),
+        (1, WAITERS),
+        "one wake call found all 64 asleep"
+    );
 }

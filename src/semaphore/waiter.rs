@@ -29,9 +29,10 @@ const HANDOFF_AFTER: Duration = Duration::from_millis(1);
 const POLL: Duration = Duration::from_millis(1);
 
 impl Semaphore {
-    /// Waits until `n` permits (at least 1) can be taken, and takes them, or until `deadline`.
+    /// Waits until `n` permits (at least 1) can be taken, and takes them, or until `deadline`,
+    /// or until the semaphore is closed.
     #[cold]
-    pub(super) fn acquire_slow(&self, n: u32, deadline: Option<Instant>) -> bool {
+    pub(super) fn acquire_slow(&self, n: u32, deadline: Option<Instant>) -> Result<(), Failed> {
         if n == 1 {
             self.acquire_one(deadline)
         } else {
@@ -61,7 +62,7 @@ impl Semaphore {
         let registered = self
             .state
             .try_update(Ordering::AcqRel, Ordering::Relaxed, |current| {
-                if current.can_take(n) {
+                if current.can_take(n) || current.is_closed() {
                     None
                 } else {
                     join(current)
@@ -69,6 +70,7 @@ impl Semaphore {
             });
         match registered {
             Ok(_) => Registration::Registered,
+            Err(current) if current.is_closed() => Registration::Closed,
             Err(current) if current.can_take(n) => Registration::CanTake,
             Err(_) => Registration::Full,
         }
@@ -83,7 +85,7 @@ impl Semaphore {
 
     /// A waiter for one permit: it counts itself in `SLEEPERS` before it sleeps on `singles`, and
     /// a release wakes one such sleeper for each permit it adds.
-    fn acquire_one(&self, deadline: Option<Instant>) -> bool {
+    fn acquire_one(&self, deadline: Option<Instant>) -> Result<(), Failed> {
         let mut single = Single {
             semaphore: self,
             registered: false,
@@ -96,38 +98,44 @@ impl Semaphore {
             WaitPolicy::Adaptive if sleepers > 0 => WaitPolicy::Passive,
             policy => policy,
         };
-        let taken = wait(&self.singles, policy, 1, deadline, &mut single).is_ok();
+        let outcome = wait(&self.singles, policy, 1, deadline, &mut single);
         if single.registered {
             // Timed out. A wake meant for this thread that came with the deadline brought a
             // permit, which the wait loop's last look took; and leaving settles `WAKING`, so a
             // wake that releases left to this thread passes on.
             self.settle(Look::Leave);
         }
-        taken
+        outcome.map_or(Err(Failed::TimedOut), |taken| taken.map_err(Failed::from))
     }
 
     /// A waiter for `n >= 2` permits: it takes them, or becomes the head and waits for them, or
     /// queues behind the head until the head leaves.
-    fn acquire_several(&self, n: u32, deadline: Option<Instant>) -> bool {
+    fn acquire_several(&self, n: u32, deadline: Option<Instant>) -> Result<(), Failed> {
         let mut woken_from_queue = false;
         loop {
             // A newcomer may take the permits at once. One woken from the queue holds the queue's
             // turn and must pass it on when it leaves, so it goes through the head (`lead` takes
             // the permits at once if they are there, and its `step_down` wakes the next).
             if !woken_from_queue && self.take(n) {
-                return true;
+                return Ok(());
             }
             // A newcomer claims only while nobody is counted in the queue; one woken from the
             // queue claims. (The woken one has counted itself out by then, so a newcomer can
-            // take the turn before it: the queue is not first come, first served.)
-            let queue_empty = self.state.load(Ordering::Relaxed).queued() == 0;
-            if (woken_from_queue || queue_empty) && self.claim_head(n) {
+            // take the turn before it: the queue is not first come, first served.) On a closed
+            // semaphore everyone leaves, and no turn needs passing on.
+            let now = self.state.load(Ordering::Relaxed);
+            if now.is_closed() {
+                if woken_from_queue {
+                    // The queue's turn: the next queued waiter leaves too.
+                    self.pass_the_turn();
+                }
+                return Err(Failed::Closed);
+            }
+            if (woken_from_queue || now.queued() == 0) && self.claim_head(n) {
                 return self.lead(n, deadline);
             }
-            match self.queue_up(deadline) {
-                Ok(()) => woken_from_queue = true,
-                Err(TimedOut) => return false,
-            }
+            self.queue_up(deadline)?;
+            woken_from_queue = true;
         }
     }
 
@@ -142,24 +150,34 @@ impl Semaphore {
     /// The head's wait for its `n` permits. Published in the state (`HEAD`), it is signalled by
     /// the release that brings the permits up to its need; after `HANDOFF_AFTER` of barging by
     /// other acquirers it keeps the permits for itself (`HANDOFF`).
-    fn lead(&self, n: u32, deadline: Option<Instant>) -> bool {
+    fn lead(&self, n: u32, deadline: Option<Instant>) -> Result<(), Failed> {
         // Publishes `HEAD`, or, if the permits came meanwhile, takes them as the head that has not
         // waited. Release: pairs with the Acquire fence in `wake_after_release`, so a release that
         // sees `HEAD` reads the need claimed above. (A take needs no ordering of its own: the
         // releases' writes are acquired by `step_down`'s exchange, which every head makes after
         // taking and before returning.)
+        // A closed semaphore refuses the head; the claimed head word is vacated all the same.
         let before = self
             .state
-            .update(Ordering::Release, Ordering::Relaxed, |current| {
-                if current.can_take(n) {
-                    current.taken(n)
+            .try_update(Ordering::Release, Ordering::Relaxed, |current| {
+                if current.is_closed() {
+                    None
+                } else if current.can_take(n) {
+                    Some(current.taken(n))
                 } else {
-                    current.with_head()
+                    Some(current.with_head())
                 }
             });
-        if before.can_take(n) {
-            self.step_down();
-            return true;
+        match before {
+            Err(_) => {
+                self.step_down();
+                return Err(Failed::Closed);
+            }
+            Ok(before) if before.can_take(n) => {
+                self.step_down();
+                return Ok(());
+            }
+            Ok(_) => {}
         }
         let handoff_at = Instant::now().checked_add(HANDOFF_AFTER);
         let mut handoff = false;
@@ -171,14 +189,14 @@ impl Semaphore {
             };
             let mut head = Head { semaphore: self, n };
             match wait(&self.head, self.policy, 1, until, &mut head) {
-                Ok(()) => {
+                Ok(taken) => {
                     self.step_down();
-                    return true;
+                    return taken.map_err(Failed::from);
                 }
                 Err(TimedOut) if until == deadline => {
                     self.deregister(State::without_head);
                     self.step_down();
-                    return false;
+                    return Err(Failed::TimedOut);
                 }
                 Err(TimedOut) => {
                     // Relaxed: the flag carries no data; acquirers that see it keep off.
@@ -207,19 +225,34 @@ impl Semaphore {
         // sequence of every release whose permits the head took, and the head, which returns
         // after this, sees what those releasers wrote before releasing.
         let now = self.state.fetch_add(0, Ordering::AcqRel);
+        self.wake_the_queue(now);
+        if !now.has_handoff() && !now.is_closed() {
+            self.wake_singles(now.sleepers().min(now.permits()));
+        }
+    }
+
+    /// A queued waiter, which may hold the queue's turn, leaves a closed semaphore: the turn goes
+    /// on (a spare wake at most, when it did not hold it).
+    fn pass_the_turn(&self) {
+        // An exchange that changes nothing, for its place in the state's order: it counts every
+        // waiter queued before it, and one that queues after it finds the semaphore closed in
+        // its registration and is refused. Relaxed: it orders nothing else.
+        let now = self.state.fetch_add(0, Ordering::Relaxed);
+        self.wake_the_queue(now);
+    }
+
+    /// Wakes the next waiter queued behind the head, if `now` counts one.
+    fn wake_the_queue(&self, now: State) {
         if now.queued() > 0 {
             // Release: pairs with the wait loop's Acquire load of `queue`.
             self.queue.fetch_add(1, Ordering::Release);
             self.queue.wake(1);
         }
-        if !now.has_handoff() {
-            self.wake_singles(now.sleepers().min(now.permits()));
-        }
     }
 
     /// Waits in the queue behind the head until the head word is vacant; counted in `QUEUED`
     /// meanwhile.
-    fn queue_up(&self, deadline: Option<Instant>) -> Result<(), TimedOut> {
+    fn queue_up(&self, deadline: Option<Instant>) -> Result<(), Failed> {
         let mut queued = Queued {
             semaphore: self,
             registered: false,
@@ -231,7 +264,15 @@ impl Semaphore {
         if queued.registered {
             self.deregister(State::without_queued);
         }
-        turn
+        match turn {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(Closed)) => {
+                // Woken by the turn, or not: the next queued waiter leaves too.
+                self.pass_the_turn();
+                Err(Failed::Closed)
+            }
+            Err(TimedOut) => Err(Failed::TimedOut),
+        }
     }
 
     /// After a release that replaced `before` with `k` more permits: signal the head if the
@@ -240,6 +281,9 @@ impl Semaphore {
     /// nobody waits.
     #[cold]
     pub(super) fn wake_after_release(&self, before: State, k: u32) {
+        if before.is_closed() {
+            return; // the close woke every waiter, and none waits again
+        }
         // Acquire: pairs with the Release registrations (`register`) and the head's publication
         // (`lead`), which the release's read-modify-write read or follows in the state's order.
         fence(Ordering::Acquire);
@@ -263,6 +307,31 @@ impl Semaphore {
             self.settle(Look::TakeBack);
         }
         self.wake_singles(singles);
+    }
+
+    /// After the close that replaced `before`: wakes the waiters for one counted in it (one
+    /// wake each) and the head (a signal on its word, which it clears and then finds the
+    /// semaphore closed). The queue behind the head needs no wake of its own: the head leaves
+    /// through `step_down`, which wakes the first queued waiter, and each queued waiter that
+    /// finds the semaphore closed passes the turn on as it leaves (`acquire_several`), so each
+    /// is woken once. Whoever counts in later finds the semaphore closed in its registration.
+    #[cold]
+    pub(super) fn wake_after_close(&self, before: State) {
+        self.wake_singles(before.sleepers());
+        if before.has_head() {
+            // Release: as a release's signal (`signal_head`), so the head's Acquire `fetch_and`
+            // that clears it sees the semaphore closed. On the word as it is: the head may have
+            // left meanwhile (then there is nobody to signal), and a signal already pending is
+            // written again.
+            let signalled = self
+                .head
+                .try_update(Ordering::Release, Ordering::Relaxed, |word| {
+                    (word & NEED != 0).then_some(word | SIGNAL)
+                });
+            if signalled.is_ok() {
+                self.head.wake(1);
+            }
+        }
     }
 
     /// One exchange that does what `look` says and settles `WAKING`: it clears the mark, which
@@ -339,6 +408,23 @@ impl Semaphore {
     }
 }
 
+/// Why an acquire ended without its permits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Failed {
+    TimedOut,
+    Closed,
+}
+
+/// What a waiter's look finds on a closed semaphore.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct Closed;
+
+impl From<Closed> for Failed {
+    fn from(Closed: Closed) -> Failed {
+        Failed::Closed
+    }
+}
+
 /// What a `settle` does beside settling `WAKING`.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Look {
@@ -357,6 +443,8 @@ enum Registration {
     CanTake,
     /// The waiter field is full: look again after `POLL`.
     Full,
+    /// The semaphore is closed: leave.
+    Closed,
 }
 
 /// A waiter for one permit.
@@ -367,12 +455,13 @@ struct Single<'a> {
 }
 
 impl Waiter for Single<'_> {
-    type Output = ();
+    type Output = Result<(), Closed>;
 
     /// Once counted in, every look settles `WAKING` (`settle`): whichever counted waiter looks
     /// after a release marked it, the woken one or another, takes the wake's permit or passes
-    /// the wake on, so a mark never outlives the waiters it stood for.
-    fn ready(&mut self, _bumps: u32) -> Option<()> {
+    /// the wake on, so a mark never outlives the waiters it stood for. On a closed semaphore it
+    /// counts itself out and leaves.
+    fn ready(&mut self, _bumps: u32) -> Option<Result<(), Closed>> {
         let taken = if self.registered {
             self.semaphore.settle(Look::Take)
         } else {
@@ -380,8 +469,18 @@ impl Waiter for Single<'_> {
         };
         if taken {
             self.registered = false;
+            return Some(Ok(()));
         }
-        taken.then_some(())
+        // Relaxed: a waiter woken by the close acquired its bump of `singles`, which follows the
+        // closing `fetch_or`; one that registers after it reads it in the registration.
+        if !self.semaphore.state.load(Ordering::Relaxed).is_closed() {
+            return None;
+        }
+        if self.registered {
+            self.semaphore.settle(Look::Leave);
+            self.registered = false;
+        }
+        Some(Err(Closed))
     }
 
     /// Counts this thread in before its first sleep, and sleeps on the `singles` value loaded
@@ -396,7 +495,7 @@ impl Waiter for Single<'_> {
                 self.registered = true;
                 Some(bumps)
             }
-            Registration::CanTake => None,
+            Registration::CanTake | Registration::Closed => None,
             Registration::Full => {
                 std::thread::sleep(POLL);
                 None
@@ -412,20 +511,26 @@ struct Head<'a> {
 }
 
 impl Waiter for Head<'_> {
-    type Output = ();
+    type Output = Result<(), Closed>;
 
     /// Takes the permits once there are enough, a handoff or not (the handoff is this thread's),
-    /// and leaves the head in the same exchange.
-    fn ready(&mut self, _head: u32) -> Option<()> {
+    /// and leaves the head in the same exchange; on a closed semaphore, leaves without them.
+    fn ready(&mut self, _head: u32) -> Option<Result<(), Closed>> {
         let n = self.n;
+        let mut closed = false;
         // Relaxed: as the fast take in `lead`, `step_down` acquires.
         self.semaphore
             .state
             .try_update(Ordering::Relaxed, Ordering::Relaxed, |current| {
-                (current.permits() >= n).then(|| current.taken(n).without_head())
+                closed = current.is_closed();
+                if closed {
+                    Some(current.without_head())
+                } else {
+                    (current.permits() >= n).then(|| current.taken(n).without_head())
+                }
             })
             .ok()
-            .map(drop)
+            .map(|_| if closed { Err(Closed) } else { Ok(()) })
     }
 
     /// A signal found on the head word means a release brought the permits to the need and woke
@@ -440,7 +545,7 @@ impl Waiter for Head<'_> {
         // the next `ready` see their permits.
         head.fetch_and(!SIGNAL, Ordering::Acquire);
         let now = self.semaphore.state.load(Ordering::Relaxed);
-        if !now.has_handoff() {
+        if !now.has_handoff() && !now.is_closed() {
             self.semaphore
                 .wake_singles(now.sleepers().min(now.permits()));
         }
@@ -456,13 +561,17 @@ struct Queued<'a> {
 }
 
 impl Waiter for Queued<'_> {
-    type Output = ();
+    type Output = Result<(), Closed>;
 
-    /// Its turn: the head word is vacant.
-    fn ready(&mut self, _bumps: u32) -> Option<()> {
-        // Relaxed: the wait loop's Acquire load of the bump that woke this thread (`step_down`)
-        // orders the vacancy before this load; nothing else is learned from it.
-        (self.semaphore.head.load(Ordering::Relaxed) == 0).then_some(())
+    /// Its turn: the head word is vacant. Or the semaphore is closed.
+    fn ready(&mut self, _bumps: u32) -> Option<Result<(), Closed>> {
+        // Relaxed, both: the wait loop's Acquire load of the bump that woke this thread
+        // (`step_down`, `close`) orders the vacancy, or the close, before these loads; nothing
+        // else is learned from them.
+        if self.semaphore.state.load(Ordering::Relaxed).is_closed() {
+            return Some(Err(Closed));
+        }
+        (self.semaphore.head.load(Ordering::Relaxed) == 0).then_some(Ok(()))
     }
 
     /// Counts this thread in before its first sleep. Its registration and the leaving head's
@@ -480,7 +589,7 @@ impl Waiter for Queued<'_> {
                 // it the vacancy.
                 (self.semaphore.head.load(Ordering::Relaxed) != 0).then_some(bumps)
             }
-            Registration::CanTake => None,
+            Registration::CanTake | Registration::Closed => None,
             Registration::Full => {
                 std::thread::sleep(POLL);
                 None

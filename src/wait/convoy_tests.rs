@@ -110,7 +110,7 @@ fn in_a_rendezvous() {
         let arrived = [Semaphore::new(0), Semaphore::new(0)];
         let meet = |me: usize| {
             arrived[me].release();
-            arrived[1 - me].acquire();
+            arrived[1 - me].acquire().unwrap();
         };
         on_two_threads(
             |me| {
