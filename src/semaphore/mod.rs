@@ -178,16 +178,21 @@ impl Semaphore {
         }
     }
 
-    /// `acquire_many` when the permits are not there at once.
+    /// `acquire_many` when the permits are not there at once. The slow path's first look finds
+    /// a closed semaphore (no extra load here, which the loom models would pay for at every
+    /// acquire that waits).
     #[cold]
     fn acquire_many_cold(&self, n: u32) -> Result<(), AcquireError> {
-        match self.refusal() {
-            _ if n == 0 && !self.is_closed() => Ok(()),
-            TryAcquireError::NoPermits => self
-                .acquire_slow(n, None)
-                .map_err(|_closed| AcquireError(())),
-            _ => Err(AcquireError(())),
+        if n == 0 {
+            // Zero permits, kept for the head or not; refused only by a close.
+            return if self.is_closed() {
+                Err(AcquireError(()))
+            } else {
+                Ok(())
+            };
         }
+        self.acquire_slow(n, None)
+            .map_err(|_closed| AcquireError(()))
     }
 
     /// Takes one permit if one is available now; never blocks.
@@ -239,20 +244,11 @@ impl Semaphore {
     #[track_caller]
     pub fn try_acquire_many(&self, n: u32) -> Result<(), TryAcquireError> {
         check_count(n);
-        if self.take(n) || (n == 0 && !self.is_closed()) {
-            Ok(())
-        } else {
-            Err(self.refusal())
-        }
-    }
-
-    /// Why a `try_` acquire failed.
-    #[cold]
-    fn refusal(&self) -> TryAcquireError {
-        if self.is_closed() {
-            TryAcquireError::Closed
-        } else {
-            TryAcquireError::NoPermits
+        match self.take_or_look(n) {
+            Ok(_) => Ok(()),
+            Err(current) if current.is_closed() => Err(TryAcquireError::Closed),
+            Err(_) if n == 0 => Ok(()), // zero permits, kept for the head or not
+            Err(_) => Err(TryAcquireError::NoPermits),
         }
     }
 

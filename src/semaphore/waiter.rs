@@ -43,6 +43,13 @@ impl Semaphore {
     /// Takes `n` permits if a thread that is not the head may.
     #[inline]
     pub(super) fn take(&self, n: u32) -> bool {
+        self.take_or_look(n).is_ok()
+    }
+
+    /// As [`take`](Semaphore::take); if it cannot, returns the state it found (closed, or short
+    /// of permits), so the caller needs no second look.
+    #[inline]
+    pub(super) fn take_or_look(&self, n: u32) -> Result<State, State> {
         // Acquire: pairs with the Release of every release (`release_many`), so whatever a
         // releasing thread wrote before releasing is visible to this one once it holds the
         // permits.
@@ -50,7 +57,6 @@ impl Semaphore {
             .try_update(Ordering::Acquire, Ordering::Relaxed, |current| {
                 current.can_take(n).then(|| current.taken(n))
             })
-            .is_ok()
     }
 
     /// Counts this thread into a waiter field with `join`, unless `n` permits can be taken now.
@@ -338,8 +344,8 @@ impl Semaphore {
     /// stood for this waiter or for a wake it stands in for, and if permits remain with sleepers
     /// it marks again and wakes one, so a wake that releases left to the mark passes on. Returns
     /// whether it took a permit.
-    fn settle(&self, look: Look) -> bool {
-        let (mut taken, mut pass_on) = (false, false);
+    fn settle(&self, look: Look) -> Settled {
+        let (mut taken, mut closed, mut pass_on) = (false, false, false);
         // Acquire: as a take, pairs with the Release of every release (`release_many`); and for
         // the wake passed on, with the Release registrations of the sleepers (as the fence in
         // `wake_after_release`).
@@ -347,10 +353,14 @@ impl Semaphore {
             .state
             .try_update(Ordering::Acquire, Ordering::Relaxed, |current| {
                 taken = look == Look::Take && current.can_take(1);
-                let mut next = match look {
-                    _ if taken => current.taken(1).without_sleeper(),
-                    Look::Leave => current.without_sleeper(),
-                    Look::Take | Look::TakeBack => current,
+                // A look at a closed semaphore counts the waiter out, in the same exchange.
+                closed = look == Look::Take && current.is_closed();
+                let mut next = if taken {
+                    current.taken(1).without_sleeper()
+                } else if closed || look == Look::Leave {
+                    current.without_sleeper()
+                } else {
+                    current
                 }
                 .without_waking();
                 // Only a look that clears a mark passes a wake on: the releases that skipped
@@ -365,12 +375,16 @@ impl Semaphore {
                 (next != current || pass_on).then_some(next)
             });
         if settled.is_err() {
-            return false;
+            return Settled::Waiting;
         }
         if pass_on {
             self.wake_singles(1);
         }
-        taken
+        match (taken, closed) {
+            (true, _) => Settled::Taken,
+            (_, true) => Settled::Closed,
+            _ => Settled::Waiting,
+        }
     }
 
     /// Signals the head, and wakes it, if its need lies in `(before, after]`: this release brought
@@ -425,6 +439,17 @@ impl From<Closed> for Failed {
     }
 }
 
+/// What a counted waiter's look found (`settle`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Settled {
+    /// It took a permit, and counted itself out.
+    Taken,
+    /// The semaphore is closed: it counted itself out.
+    Closed,
+    /// Neither: it waits on (or it left, timed out, or it was a take-back).
+    Waiting,
+}
+
 /// What a `settle` does beside settling `WAKING`.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Look {
@@ -462,25 +487,27 @@ impl Waiter for Single<'_> {
     /// the wake on, so a mark never outlives the waiters it stood for. On a closed semaphore it
     /// counts itself out and leaves.
     fn ready(&mut self, _bumps: u32) -> Option<Result<(), Closed>> {
-        let taken = if self.registered {
-            self.semaphore.settle(Look::Take)
-        } else {
-            self.semaphore.take(1)
-        };
-        if taken {
-            self.registered = false;
-            return Some(Ok(()));
+        // Each look is one read-modify-write that also tells whether the semaphore is closed (a
+        // waiter woken by the close acquired its bump of `singles`, which follows the closing
+        // `fetch_or`; one that registers after it reads it in the registration).
+        if !self.registered {
+            return match self.semaphore.take_or_look(1) {
+                Ok(_) => Some(Ok(())),
+                Err(current) if current.is_closed() => Some(Err(Closed)),
+                Err(_) => None,
+            };
         }
-        // Relaxed: a waiter woken by the close acquired its bump of `singles`, which follows the
-        // closing `fetch_or`; one that registers after it reads it in the registration.
-        if !self.semaphore.state.load(Ordering::Relaxed).is_closed() {
-            return None;
+        match self.semaphore.settle(Look::Take) {
+            Settled::Taken => {
+                self.registered = false;
+                Some(Ok(()))
+            }
+            Settled::Closed => {
+                self.registered = false;
+                Some(Err(Closed))
+            }
+            Settled::Waiting => None,
         }
-        if self.registered {
-            self.semaphore.settle(Look::Leave);
-            self.registered = false;
-        }
-        Some(Err(Closed))
     }
 
     /// Counts this thread in before its first sleep, and sleeps on the `singles` value loaded
