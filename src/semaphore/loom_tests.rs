@@ -349,14 +349,12 @@ fn a_close_racing_a_release_reaches_the_head_and_a_single() {
     });
 }
 
-/// issue 23: a close reaches a waiter queued behind the head, whatever the interleaving of the
-/// queueing, the head's claim and the close: two waiters for two and a close, both return the
-/// closed error.
-#[test]
-fn a_close_reaches_a_waiter_queued_behind_the_head() {
-    check(2, || {
+/// Runs `waiters` waiters for two on a semaphore of none, lets them wait, and closes it: every
+/// waiter must return the closed error (one left asleep is a loom deadlock).
+fn close_with_waiters_for_two(waiters: usize, preemptions: usize) {
+    check(preemptions, move || {
         let sem = Arc::new(Semaphore::new(0));
-        let waiters: Vec<_> = (0..2)
+        let waiting: Vec<_> = (0..waiters)
             .map(|_| {
                 let sem = sem.clone();
                 thread::spawn(move || sem.acquire_many(2))
@@ -365,34 +363,27 @@ fn a_close_reaches_a_waiter_queued_behind_the_head() {
         thread::yield_now();
         thread::yield_now();
         sem.close();
-        for waiter in waiters {
+        for waiter in waiting {
             assert!(waiter.join().unwrap().is_err());
         }
     });
 }
 
+/// issue 23: a close reaches a waiter queued behind the head, whatever the interleaving of the
+/// queueing, the head's claim and the close: two waiters for two, both return the closed error.
+#[test]
+fn a_close_reaches_a_waiter_queued_behind_the_head() {
+    close_with_waiters_for_two(2, 2);
+}
+
 /// issue 23: a close reaches the waiters queued behind the head. Three waiters for two (one
-/// heads, the others queue behind it) and a close: all return the closed error. The close
-/// signals the head; the head's leaving wakes the first queued waiter, which passes the turn on
-/// as it leaves. (A queued waiter that leaves a closed semaphore without passing the turn on
-/// leaves the last asleep in the queue: a deadlock here. Without preemptions: every thread runs
-/// to its sleep before the close, the case that needs the turn passed on; with one, the
-/// exploration takes more than ten minutes.)
+/// heads, the others queue behind it): all return the closed error. The close signals the
+/// head; the head's leaving wakes the first queued waiter, which passes the turn on as it
+/// leaves. (A queued waiter that leaves a closed semaphore without passing the turn on leaves
+/// the last asleep in the queue: a deadlock here. Without preemptions: every thread runs to its
+/// sleep before the close, the case that needs the turn passed on; with one, the exploration
+/// takes more than ten minutes.)
 #[test]
 fn a_close_reaches_the_waiters_queued_behind_the_head() {
-    check(0, || {
-        let sem = Arc::new(Semaphore::new(0));
-        let waiters: Vec<_> = (0..3)
-            .map(|_| {
-                let sem = sem.clone();
-                thread::spawn(move || sem.acquire_many(2))
-            })
-            .collect();
-        thread::yield_now();
-        thread::yield_now();
-        sem.close();
-        for waiter in waiters {
-            assert!(waiter.join().unwrap().is_err());
-        }
-    });
+    close_with_waiters_for_two(3, 0);
 }
