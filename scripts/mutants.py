@@ -156,8 +156,8 @@ HAND_WRITTEN = [
      "if word.is_broken() {",
      "a waiter gives up on a broken barrier although its episode will be released"),
     ("src/barrier/episode.rs", "withdraw",
-     "tree.reopen(leaf, episode);",
-     "",
+     "(Some((tree, leaf)), _) => tree.reopen(leaf, episode),",
+     "(Some(_), _) => {}",
      "tree mode: a withdrawal taken off the root does not reopen its leaf"),
     ("src/barrier/tree.rs", "arrive",
      "Joined::Refill => Landed::Root { leaf, units: 1 },",
@@ -171,6 +171,18 @@ HAND_WRITTEN = [
      "Ok(self.fill(tree.expect(\"checked\"), before, completion))",
      "Ok(BarrierWaitResult::FOLLOWER)",
      "tree mode: a drop takes its arrival off the root but fills no slot"),
+    ("src/barrier/episode.rs", "add_participants",
+     "true => current.arrived_by(k).added(k),",
+     "true => current.added(k),",
+     "an addition into a full episode is not counted as arrived there"),
+    ("src/barrier/episode.rs", "add_participants",
+     "tree.add_spare(episode, k);",
+     "",
+     "tree mode: an addition makes no slots at the root"),
+    ("src/barrier/episode.rs", "withdraw",
+     "(None, Some(tree)) => tree.add_spare(episode, 1),",
+     "(None, Some(_)) => {}",
+     "tree mode: a withdrawn newcomer keeps its slot at the root"),
     ("src/barrier/episode.rs", "announce",
      ".mark(self.seen, Released::LEAVES)?;",
      ".load(Ordering::Relaxed);",
@@ -295,6 +307,9 @@ src/barrier/episode.rs::withdraw: hand-written: tree mode: a withdrawal taken of
 src/barrier/tree.rs::arrive: hand-written: tree mode: an arrival that refills a reopened leaf is not counted at the root => barrier::tree_withdrawals_reopen_their_leaf
 src/barrier/tree.rs::join: hand-written: tree mode: a node still counting an earlier episode is not reset by the next one's arrival => barrier::tree_three_threads_two_episodes
 src/barrier/episode.rs::drop_participant: hand-written: tree mode: a drop takes its arrival off the root but fills no slot => barrier::tree_drop_races_the_waiters
+src/barrier/episode.rs::add_participants: hand-written: an addition into a full episode is not counted as arrived there => barrier::an_addition_races_the_last_arrival
+src/barrier/episode.rs::add_participants: hand-written: tree mode: an addition makes no slots at the root => barrier::tree_an_addition_races_the_arrivals_and_a_withdrawal
+src/barrier/episode.rs::withdraw: hand-written: tree mode: a withdrawn newcomer keeps its slot at the root => barrier::tree_an_addition_races_the_arrivals_and_a_withdrawal
 src/barrier/episode.rs::announce: hand-written: tree mode: a member sleeps on its leaf's word without marking LEAVES => barrier::tree_breaking_wakes_every_leaf
 src/barrier/episode.rs::wait_for_previous: hand-written: leader waits for its own episode's release instead of the previous => barrier::consecutive_completions_do_not_race
 src/barrier/episode.rs::withdraw: hand-written: withdraw from an episode that is already complete => barrier::withdrawal_races_a_release_and_a_break

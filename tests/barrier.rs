@@ -680,3 +680,177 @@ fn break_barrier_from_the_completion_releases_that_episode_and_breaks_the_next()
         BarrierWaitError::Broken
     );
 }
+
+/// issue 23: `add_participants` into an episode being counted: that episode now waits for the
+/// newcomers too, with a single counter and with a tree (whose newcomers take slots at the root
+/// in that episode, and are in its shape from the next). One thread, split phase: an episode
+/// is complete exactly when its last arrival is counted.
+#[test]
+fn added_participants_take_part_in_the_episode_being_counted() {
+    for fan_in in [None, Some(2)] {
+        let barrier = Barrier::new(3);
+        let barrier = match fan_in {
+            Some(k) => barrier.with_fan_in(k),
+            None => barrier,
+        };
+        for episode in 0..3u64 {
+            let mut arrivals = vec![barrier.arrive()];
+            if episode == 1 {
+                assert_eq!(barrier.add_participants(2), 1, "{fan_in:?}");
+            }
+            let n = barrier.participants();
+            arrivals.extend((1..n - 1).map(|_| barrier.arrive()));
+            assert!(
+                arrivals.iter().all(|a| !a.is_complete()),
+                "{fan_in:?}: episode {episode} complete without its last arrival"
+            );
+            let last = barrier.arrive();
+            assert!(last.is_complete(), "{fan_in:?}: episode {episode}");
+            let leaders = arrivals
+                .into_iter()
+                .chain([last])
+                .filter(|a| a.is_complete())
+                .map(|a| a.wait().is_leader() as usize)
+                .sum::<usize>();
+            assert_eq!(leaders, 1, "{fan_in:?}");
+        }
+        assert_eq!(barrier.participants(), 5);
+    }
+}
+
+/// issue 23: an addition from within the completion (the episode has all its arrivals) joins
+/// the next episode, and says so; that episode then needs the newcomer too.
+#[test]
+fn participants_added_by_the_completion_join_the_next_episode() {
+    use std::sync::{Arc, OnceLock};
+    type Boxed = Barrier<Box<dyn Fn() + Send + Sync>>;
+    for fan_in in [None, Some(2)] {
+        let cell: Arc<OnceLock<Boxed>> = Arc::new(OnceLock::new());
+        let first = Arc::new(AtomicUsize::new(usize::MAX));
+        let completion: Box<dyn Fn() + Send + Sync> = {
+            let (cell, first) = (cell.clone(), first.clone());
+            Box::new(move || {
+                if first.load(Relaxed) == usize::MAX {
+                    let added = cell.get().unwrap().add_participants(1);
+                    first.store(added as usize, Relaxed);
+                }
+            })
+        };
+        let barrier = Barrier::with_completion(3, completion);
+        let barrier = match fan_in {
+            Some(k) => barrier.with_fan_in(k),
+            None => barrier,
+        };
+        assert!(cell.set(barrier).is_ok());
+        let barrier = cell.get().unwrap();
+        let episode0: Vec<_> = (0..3).map(|_| barrier.arrive()).collect();
+        assert!(episode0.iter().all(|a| a.is_complete()), "{fan_in:?}");
+        assert_eq!(first.load(Relaxed), 1, "{fan_in:?}: joins episode 1");
+        assert_eq!(barrier.participants(), 4);
+        let episode1: Vec<_> = (0..3).map(|_| barrier.arrive()).collect();
+        assert!(episode1.iter().all(|a| !a.is_complete()), "{fan_in:?}");
+        assert!(barrier.arrive().is_complete(), "{fan_in:?}");
+    }
+}
+
+/// issue 23: refused additions panic with what was wrong and change nothing: beyond
+/// `MAX_PARTICIPANTS`, on a broken barrier, on a barrier every participant has left.
+#[test]
+fn refused_additions_change_nothing() {
+    let full = Barrier::new(Barrier::MAX_PARTICIPANTS - 1);
+    for k in [2, usize::MAX] {
+        let message =
+            panic_message(std::panic::catch_unwind(|| full.add_participants(k)).unwrap_err());
+        assert!(message.contains("MAX_PARTICIPANTS"), "{message}");
+    }
+    assert_eq!(full.add_participants(1), 0, "the last one fits");
+    assert_eq!(full.participants(), Barrier::MAX_PARTICIPANTS);
+    assert_eq!(full.add_participants(0), 0);
+
+    let broken = Barrier::new(2);
+    broken.break_barrier();
+    let message =
+        panic_message(std::panic::catch_unwind(|| broken.add_participants(1)).unwrap_err());
+    assert!(message.contains("the barrier is broken"), "{message}");
+    assert_eq!(broken.participants(), 2);
+
+    let empty = Barrier::new(1);
+    empty.arrive_and_drop();
+    let message =
+        panic_message(std::panic::catch_unwind(|| empty.add_participants(1)).unwrap_err());
+    assert!(message.contains("every participant has left"), "{message}");
+    assert_eq!(empty.participants(), 0);
+}
+
+/// issue 23: in tree mode a newcomer counted in a slot at the root that times out gives the
+/// slot back: the next arrival takes it and completes the episode.
+#[test]
+fn a_withdrawn_newcomer_gives_its_root_slot_back() {
+    let barrier = Barrier::new(3).with_fan_in(2);
+    assert_eq!(barrier.add_participants(2), 0);
+    let mut arrivals: Vec<_> = (0..3).map(|_| barrier.arrive()).collect(); // every leaf full
+    assert_eq!(
+        barrier.wait_timeout(Duration::from_millis(1)),
+        Err(BarrierWaitError::TimedOut)
+    );
+    arrivals.push(barrier.arrive()); // a root slot
+    assert!(arrivals.iter().all(|a| !a.is_complete()));
+    assert!(
+        barrier.arrive().is_complete(),
+        "the slot was not given back"
+    );
+    assert!(arrivals.iter().all(|a| a.is_complete()));
+}
+
+/// issue 23: a team that grows while it runs: two threads loop on the barrier, two more are
+/// added and spawned while the others are mid-loop, each newcomer told by `add_participants`
+/// which episode it starts in. Every episode completes once, with one leader, and the
+/// completion sees every participant's arrival.
+#[test]
+fn a_team_grows_while_it_runs() {
+    const EPISODES: u64 = 2_000;
+    for fan_in in [None, Some(2)] {
+        let arrived = AtomicUsize::new(0);
+        let expected = AtomicUsize::new(2);
+        let completions = AtomicUsize::new(0);
+        let barrier = Barrier::with_completion(2, || {
+            // Relaxed: the barrier orders every arrival's increment before the completion.
+            assert_eq!(
+                arrived.swap(0, Relaxed),
+                expected.load(Relaxed),
+                "a missing arrival"
+            );
+            completions.fetch_add(1, Relaxed);
+        });
+        let barrier = match fan_in {
+            Some(k) => barrier.with_fan_in(k),
+            None => barrier,
+        };
+        let run = |from: u64| {
+            for _ in from..EPISODES {
+                arrived.fetch_add(1, Relaxed);
+                barrier.wait();
+            }
+        };
+        thread::scope(|s| {
+            s.spawn(|| run(0));
+            s.spawn(|| {
+                for _ in 0..EPISODES / 4 {
+                    arrived.fetch_add(1, Relaxed);
+                    barrier.wait();
+                }
+                for _ in 0..2 {
+                    // Between this thread's waits, so its own arrival is missing: the episode
+                    // is still being counted, and the completion is told of the newcomer first.
+                    expected.fetch_add(1, Relaxed);
+                    let first = barrier.add_participants(1);
+                    assert_eq!(first, EPISODES / 4, "{fan_in:?}");
+                    s.spawn(move || run(first));
+                }
+                run(EPISODES / 4);
+            });
+        });
+        assert_eq!(completions.load(Relaxed) as u64, EPISODES, "{fan_in:?}");
+        assert_eq!(barrier.participants(), 4);
+    }
+}

@@ -82,6 +82,8 @@ fn caller_mistakes_panic_at_the_callers_line() {
     panics_here!(abandoned.wait_timeout(Duration::from_secs(1)));
     panics_here!(abandoned.wait_until(Instant::now()));
     panics_here!(abandoned.arrive_and_drop());
+    panics_here!(abandoned.add_participants(1));
+    panics_here!(Barrier::new(2).add_participants(Barrier::MAX_PARTICIPANTS));
 
     let broken = Barrier::new(2);
     let arrival = broken.arrive();
@@ -93,6 +95,7 @@ fn caller_mistakes_panic_at_the_callers_line() {
     assert!(message.contains("the barrier is broken"), "{message}");
     panics_here!(broken.arrive());
     panics_here!(arrival.wait());
+    panics_here!(broken.add_participants(1));
 
     let _ = panic::take_hook();
 }

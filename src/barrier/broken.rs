@@ -49,6 +49,7 @@ pub(super) fn refused(caller: &str, refusal: Refused) -> ! {
         Refused::NoParticipants => {
             panic!("{caller}: every participant has left the barrier (arrive_and_drop)")
         }
+        Refused::TooMany => panic!("{caller}: more participants than Barrier::MAX_PARTICIPANTS"),
         Refused::FromCompletion => panic!(
             "{caller}: called from within this barrier's own completion, which runs before the \
              episode is released: the call would wait for itself"

@@ -108,6 +108,8 @@ pub(super) enum Refused {
     /// The call came from this barrier's own completion, which runs before the episode it
     /// completes is released: it would wait for itself.
     FromCompletion,
+    /// An addition would take the participants beyond `MAX_PARTICIPANTS`.
+    TooMany,
 }
 
 /// A member waiting in the wait loop for its episode's release.
@@ -323,10 +325,14 @@ impl RawBarrier {
                     None => Arrived::Waiter(member(leaf)),
                 }),
                 Landed::Ahead => continue,
-                Landed::Full => {
-                    self.arrive_after_full(episode, deadline)?;
-                    continue;
-                }
+                Landed::Full => match self.arrive_after_full(tree, episode, deadline)? {
+                    Some(Some(arrival)) => Ok(Arrived::Leader(arrival)),
+                    Some(None) => Ok(Arrived::Waiter(Member {
+                        leaf: None,
+                        ..member(0)
+                    })),
+                    None => continue,
+                },
             };
         }
     }
@@ -380,29 +386,36 @@ impl RawBarrier {
         Ok((after.count() == before.participants() as i32).then_some(after))
     }
 
-    /// Tree mode: every leaf of `episode` has all its arrivals. Either some are still climbing to
-    /// the root, or a withdrawal is about to reopen its leaf (the root is not full: look again);
-    /// or the episode has all its participants and this thread is one too many (more threads
-    /// than participants): it waits, until `deadline` at the latest, for the episode's release.
+    /// Tree mode: every leaf of `episode` has all its arrivals. If the root is not full, this
+    /// thread takes one of the slots at the root that participants added after the episode
+    /// opened left (`Some`: counted there, as `count_at_root` returns it); without one, some
+    /// arrivals are still climbing or a withdrawal is about to reopen its leaf (`None`: look
+    /// again). If the root is full, the episode has all its participants and this thread is one
+    /// too many (more threads than participants): it waits, until `deadline` at the latest, for
+    /// the episode's release (`None`: arrive again).
     #[cold]
     fn arrive_after_full(
         &self,
+        tree: &Tree,
         episode: Episode,
         deadline: Option<Instant>,
-    ) -> Result<(), Refused> {
+    ) -> Result<Option<Option<Arrivals>>, Refused> {
         // Relaxed: the counts steer this thread only; the release is waited for below.
         let root = self.arrive.word.load(Ordering::Relaxed);
         if root.participants() == 0 {
             return Err(Refused::NoParticipants);
         }
         if root.episode() == episode.bits() && !root.is_full() && !root.is_broken() {
+            if tree.take_spare(episode) {
+                return self.count_at_root(episode, 1).map(Some);
+            }
             yield_now();
-            return Ok(());
+            return Ok(None);
         }
         if self.is_completing() {
             return Err(Refused::FromCompletion);
         }
-        self.wait_out(episode, deadline)
+        self.wait_out(episode, deadline).map(|()| None)
     }
 
     /// An arrival found its episode full, or no participants at all. Waits until that episode is
@@ -533,6 +546,49 @@ impl RawBarrier {
         }
     }
 
+    /// Adds `k` participants (see `Barrier::add_participants`), and returns the first episode
+    /// they take part in: the one the arrival word counts, or, if it has all its arrivals (its
+    /// leader is completing it), the next.
+    #[cold]
+    pub(super) fn add_participants(&self, k: u32) -> Result<Episode, Refused> {
+        let tree = self.tree();
+        // Relaxed: an addition publishes nothing (the newcomers' writes travel with their own
+        // arrivals) and learns nothing. Into an episode being counted, the participants go up
+        // and the episode waits for the newcomers too; in tree mode its shape is fixed, so the
+        // newcomers get slots at the root (`add_spare`, below). Into a full episode, they are
+        // counted as arrived as well, so that it stays full; its leader's reset erases those
+        // arrivals and keeps the participants, and the next episode opens with them.
+        let added = self
+            .arrive
+            .word
+            .try_update(Ordering::Relaxed, Ordering::Relaxed, |current| {
+                let refused = current.is_broken()
+                    || current.participants() == 0
+                    || current.participants() + k > Arrivals::MAX_PARTICIPANTS;
+                (!refused).then(|| match current.is_full() {
+                    true => current.arrived_by(k).added(k),
+                    false => current.added(k),
+                })
+            });
+        match added {
+            Ok(before) => {
+                // Relaxed: a reference point near the episode, for its full number only.
+                let episode =
+                    Episode::from_bits(before.episode(), self.open_episode(Ordering::Relaxed));
+                if before.is_full() {
+                    return Ok(episode.next());
+                }
+                if let Some(tree) = tree {
+                    tree.add_spare(episode, k);
+                }
+                Ok(episode)
+            }
+            Err(current) if current.is_broken() => Err(Refused::Broken),
+            Err(current) if current.participants() == 0 => Err(Refused::NoParticipants),
+            Err(_) => Err(Refused::TooMany),
+        }
+    }
+
     /// Tree mode: a participant that left (`before`: the arrival word as its drop found it, not
     /// full) arrives in the episode the word counts, filling one of the slots that episode opened
     /// with, without waiting; it leads if that completes the episode.
@@ -548,21 +604,22 @@ impl RawBarrier {
         // that episode cannot be released without this arrival.
         let episode = Episode::from_bits(before.episode(), self.open_episode(Ordering::Relaxed));
         self.wait_for_previous(episode);
-        loop {
+        let units = loop {
             let (open, opened, _) = self.opened();
             debug_assert_eq!(open, episode);
             match tree.arrive(episode, tree.shape(opened.participants())) {
                 Landed::Member { .. } | Landed::Ahead => return BarrierWaitResult::FOLLOWER,
-                Landed::Root { units, .. } => {
-                    return match self.count_at_root(episode, units) {
-                        Ok(Some(arrival)) => self.lead(arrival, completion),
-                        // A drop does nothing more on a broken barrier.
-                        Ok(None) | Err(_) => BarrierWaitResult::FOLLOWER,
-                    };
-                }
+                Landed::Root { units, .. } => break units,
+                // A participant added after the episode opened: a slot at the root.
+                Landed::Full if tree.take_spare(episode) => break 1,
                 // A withdrawal about to reopen its leaf.
                 Landed::Full => yield_now(),
             }
+        };
+        match self.count_at_root(episode, units) {
+            Ok(Some(arrival)) => self.lead(arrival, completion),
+            // A drop does nothing more on a broken barrier.
+            Ok(None) | Err(_) => BarrierWaitResult::FOLLOWER,
         }
     }
 
@@ -626,8 +683,11 @@ impl RawBarrier {
                 });
         match withdrawn {
             Ok(_) => {
-                if let Some((tree, leaf)) = tree {
-                    tree.reopen(leaf, episode);
+                match (tree, self.tree()) {
+                    (Some((tree, leaf)), _) => tree.reopen(leaf, episode),
+                    // Tree mode, counted at the root in a slot an addition made: it goes back.
+                    (None, Some(tree)) => tree.add_spare(episode, 1),
+                    (None, None) => {}
                 }
                 Err(BarrierWaitError::TimedOut)
             }

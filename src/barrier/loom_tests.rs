@@ -521,3 +521,88 @@ fn tree_breaking_wakes_every_leaf() {
         );
     });
 }
+
+/// An addition races the last arrival (issue 23): on a barrier of two, two threads wait twice
+/// while a third adds itself and then waits from the episode `add_participants` names to the
+/// end of the second. An addition that lands while the last arrival of an episode completes it
+/// belongs to the next episode, and the newcomer's arrival there must not complete the full one
+/// a second time. One leader per episode, and nobody waits for ever.
+#[test]
+fn an_addition_races_the_last_arrival() {
+    check(1, || {
+        let barrier = Arc::new(Barrier::new(2));
+        let leaders = Arc::new(AtomicU32::new(0));
+        let wait = {
+            let (barrier, leaders) = (barrier.clone(), leaders.clone());
+            move |episodes: std::ops::Range<u64>| {
+                for _ in episodes {
+                    if barrier.wait().is_leader() {
+                        leaders.fetch_add(1, Relaxed);
+                    }
+                }
+            }
+        };
+        let newcomer = thread::spawn({
+            let (barrier, wait) = (barrier.clone(), wait.clone());
+            move || {
+                let first = barrier.add_participants(1);
+                wait(first..2);
+            }
+        });
+        let other = thread::spawn({
+            let wait = wait.clone();
+            move || wait(0..2)
+        });
+        wait(0..2);
+        newcomer.join().unwrap();
+        other.join().unwrap();
+        assert_eq!(leaders.load(Relaxed), 2, "one leader per episode");
+        assert_eq!(barrier.participants(), 3);
+    });
+}
+
+/// An addition in tree mode races the arrivals and the withdrawals (issue 23): on a barrier of
+/// three with fan-in 2, one thread adds itself and waits with a timeout (loom's expires at once),
+/// while this thread arrives twice, sees the addition counted, and waits with a timeout too.
+/// The episode's shape has three slots, so one of the two timed arrivals may take the slot at
+/// the root that the addition made, while the other's count is still on its way up. Both pass
+/// (with four arrivals) or both are withdrawn, a withdrawn arrival gives back its slot, leaf or
+/// root, and two more arrivals of this thread then complete the episode. One leader, and no
+/// arrival passes before the fourth.
+#[test]
+fn tree_an_addition_races_the_arrivals_and_a_withdrawal() {
+    check(1, || {
+        let barrier = Arc::new(Barrier::new(3).with_fan_in(2));
+        let timed = |barrier: &Barrier| barrier.wait_timeout(Duration::from_secs(1));
+        let newcomer = thread::spawn({
+            let barrier = barrier.clone();
+            move || {
+                assert_eq!(barrier.add_participants(1), 0, "the episode had room");
+                timed(&barrier)
+            }
+        });
+        let mut arrivals: Vec<_> = (0..2).map(|_| barrier.arrive()).collect();
+        while barrier.participants() < 4 {
+            thread::yield_now();
+        }
+        let mine = timed(&barrier);
+        let mut leaders = match (mine, newcomer.join().unwrap()) {
+            (Ok(a), Ok(b)) => u32::from(a.is_leader()) + u32::from(b.is_leader()),
+            (Err(BarrierWaitError::TimedOut), Err(BarrierWaitError::TimedOut)) => {
+                arrivals.push(barrier.arrive());
+                assert!(
+                    arrivals.iter().all(|a| !a.is_complete()),
+                    "passed with three of four"
+                );
+                arrivals.push(barrier.arrive());
+                0
+            }
+            outcome => panic!("one passed and the other was withdrawn: {outcome:?}"),
+        };
+        for arrival in arrivals {
+            leaders += u32::from(arrival.wait().is_leader());
+        }
+        assert_eq!(leaders, 1, "one leader");
+        assert_eq!(barrier.participants(), 4);
+    });
+}

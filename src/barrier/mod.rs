@@ -540,7 +540,8 @@ impl<F> Barrier<F> {
     }
 
     /// Returns the number of arrivals that complete the open episode: `n` from construction,
-    /// less the participants that have left with [`arrive_and_drop`](Barrier::arrive_and_drop).
+    /// plus the participants added with [`add_participants`](Barrier::add_participants), less
+    /// those that have left with [`arrive_and_drop`](Barrier::arrive_and_drop).
     ///
     /// # Examples
     ///
@@ -555,6 +556,60 @@ impl<F> Barrier<F> {
     pub fn participants(&self) -> usize {
         // Relaxed: a snapshot, which orders nothing.
         self.raw.participants() as usize
+    }
+
+    /// Adds `k` participants, for a team that grows (.NET's `Barrier.AddParticipants`, Java's
+    /// `Phaser.bulkRegister`), and returns the number of the first episode they take part in.
+    ///
+    /// Episodes are numbered from 0 at construction: a thread that has taken part from the
+    /// start passes episode `e` at its `e + 1`-th wait. The newcomers take part in the episode
+    /// being counted when the call lands: it now waits for them too. If that episode already
+    /// has all its arrivals (its last arrival is completing it, or the call comes from within
+    /// the completion), they take part from the next one, and the result says so. The call never
+    /// blocks, and it works the same with a combining tree ([`with_fan_in`](Barrier::with_fan_in)),
+    /// whose shape takes the newcomers in from the next episode on. A barrier made by
+    /// [`new`](Barrier::new) chooses its tree at its first arrival, from the participants it has
+    /// then: for a team that will grow past 16, set the fan-in.
+    ///
+    /// `k == 0` changes nothing and returns the episode being counted.
+    ///
+    /// # Panics
+    ///
+    /// Panics if the barrier is broken, if every participant has left (a barrier with no
+    /// participants is finished: make a new one), and if the participants would exceed
+    /// [`Barrier::MAX_PARTICIPANTS`]. A refused call changes nothing.
+    ///
+    /// # Examples
+    ///
+    /// A team of two grows to three between two episodes.
+    ///
+    /// ```
+    /// use syncpoint::Barrier;
+    /// use std::thread;
+    ///
+    /// let barrier = Barrier::new(2);
+    /// thread::scope(|s| {
+    ///     s.spawn(|| for _ in 0..3 { barrier.wait(); });
+    ///     barrier.wait(); // episode 0: two participants
+    ///     // Episode 1 lacks this thread's arrival, so it is still being counted.
+    ///     assert_eq!(barrier.add_participants(1), 1);
+    ///     s.spawn(|| for _ in 0..2 { barrier.wait(); }); // episodes 1 and 2
+    ///     for _ in 0..2 { barrier.wait(); }
+    /// });
+    /// assert_eq!(barrier.participants(), 3);
+    /// ```
+    #[track_caller]
+    pub fn add_participants(&self, k: usize) -> u64 {
+        let added = u32::try_from(k)
+            .map_err(|_| Refused::TooMany)
+            .and_then(|k| self.raw.add_participants(k));
+        match added {
+            Ok(episode) => episode.number(),
+            Err(Refused::NoParticipants) => panic!(
+                "Barrier::add_participants: every participant has left the barrier; make a new one"
+            ),
+            Err(refusal) => refused("Barrier::add_participants", refusal),
+        }
     }
 
     /// Returns a guard that breaks the barrier if it is dropped while its thread panics.

@@ -185,6 +185,14 @@ impl Arrivals {
         Arrivals(self.0 - Arrivals::ONE_PARTICIPANT)
     }
 
+    /// The word with `k` participants more (an addition). The caller keeps the total within
+    /// `MAX_PARTICIPANTS`.
+    #[inline]
+    pub(super) fn added(self, k: u32) -> Arrivals {
+        debug_assert!(self.participants() + k <= Arrivals::MAX_PARTICIPANTS);
+        Arrivals(self.0 + u64::from(k) * Arrivals::ONE_PARTICIPANT)
+    }
+
     /// The word after the leader's reset: no arrivals, the next episode, the participant count
     /// and the broken flag unchanged.
     #[inline]

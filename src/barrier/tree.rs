@@ -209,6 +209,11 @@ pub(super) struct Tree {
     /// Where each leaf's waiters sleep: a sequence number, bumped by each release that found
     /// sleepers (`SLEEPERS` set on the release word), and `SLEEPERS`.
     groups: Box<[CachePadded<Futex>]>,
+    /// Slots at the root, beyond the shape, for the participants added to an episode after it
+    /// opened (`Barrier::add_participants`): a node word whose count is the slots left and
+    /// whose tag names the episode. Touched only by additions and by arrivals that found every
+    /// leaf full.
+    spare: CachePadded<Word<Node>>,
 }
 
 thread_local! {
@@ -245,6 +250,7 @@ impl Tree {
             groups: (0..full.leaves)
                 .map(|_| CachePadded::new(Futex::new(0)))
                 .collect(),
+            spare: CachePadded::new(Word::from_bits(0)),
         }
     }
 
@@ -361,6 +367,36 @@ impl Tree {
                 debug_assert!(node.against(episode).is_eq() && node.count() > 0);
                 Node::new(episode, node.count() - 1, true)
             });
+    }
+
+    /// `k` participants joined `episode` after it opened: `k` more slots at the root for it (a
+    /// withdrawn arrival that held one gives it back the same way).
+    pub(super) fn add_spare(&self, episode: Episode, k: u32) {
+        // Relaxed: a count of slots, which publishes nothing; the arrivals that take them publish
+        // their writes at the root. An episode already done with keeps its tag (its newcomers
+        // left again before arriving).
+        let _ = self
+            .spare
+            .try_update(Ordering::Relaxed, Ordering::Relaxed, |spare| {
+                match spare.against(episode) {
+                    core::cmp::Ordering::Less => Some(Node::new(episode, k, false)),
+                    core::cmp::Ordering::Equal => {
+                        Some(Node::new(episode, spare.count() + k, false))
+                    }
+                    core::cmp::Ordering::Greater => None,
+                }
+            });
+    }
+
+    /// Takes one of `episode`'s slots at the root, if one is left.
+    pub(super) fn take_spare(&self, episode: Episode) -> bool {
+        // Relaxed: as `add_spare`.
+        self.spare
+            .try_update(Ordering::Relaxed, Ordering::Relaxed, |spare| {
+                (spare.against(episode).is_eq() && spare.count() > 0)
+                    .then(|| Node::new(episode, spare.count() - 1, false))
+            })
+            .is_ok()
     }
 }
 
