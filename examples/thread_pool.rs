@@ -1,16 +1,24 @@
-//! A small fork-join pool built around one `syncpoint::Barrier`: how to embed it, not a
+//! A small fork-join pool built from syncpoint's barrier and semaphore: how to embed them, not a
 //! general-purpose pool.
 //!
-//! - **Fork**: the caller sends each worker its share of a range over a channel.
+//! - **Fork**: the caller queues one share of a range per worker and releases that many permits
+//!   of the job semaphore; an idle worker sleeps in `Semaphore::acquire` until it takes one.
 //! - **Parallel for, then a reduction**: each worker sums its share into its own cache-padded
 //!   slot and waits at the barrier; the barrier's completion, run once by the last arrival before
-//!   anyone is released, adds the slots up. The caller is a participant too: its `wait` is the
-//!   join, and the total is visible to it when the wait returns.
+//!   anyone is released, adds the slots up. The caller is a participant too: its wait is the
+//!   join, and the total is visible to it when the wait returns. A worker that has arrived cannot
+//!   take a second permit before every other worker has taken its own and arrived, so each job
+//!   gives every worker exactly one share.
+//! - **Growing**: a new worker is added to the barrier with `add_participants`, between two jobs;
+//!   it takes part from the next one.
 //! - **Shrinking**: a worker told to leave calls `arrive_and_drop`; that counts as its arrival in
 //!   the next job's episode, and the barrier expects one participant fewer from then on.
+//! - **Shutting down**: `Semaphore::close` returns every idle worker from `acquire` with an
+//!   error, and each leaves the barrier. A job that does not finish within the watchdog's time
+//!   (`Err(TimedOut)` at the join) is cancelled with `Barrier::break_barrier`: the workers
+//!   waiting at the join return with `Err(Broken)` instead of waiting for the stuck one.
 //! - **Failure**: every worker holds a `panic_guard` for its whole life. A task that panics
-//!   breaks the barrier, the caller's `wait_timeout` returns `Err(Broken)` instead of hanging, and
-//!   the pool reports the error. A worker that is stuck shows up as `Err(TimedOut)` (the watchdog).
+//!   breaks the barrier, and the join returns `Err(Broken)` instead of hanging.
 //!
 //! ```text
 //! cargo run --release --example thread_pool -- --workers 4 --items 1000000
@@ -18,22 +26,27 @@
 
 use clap::Parser;
 use crossbeam_utils::CachePadded;
+use std::collections::VecDeque;
 use std::ops::Range;
 use std::panic;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
-use std::sync::mpsc::{channel, Sender};
-use std::sync::Arc;
+use std::sync::mpsc::{channel, Receiver, Sender};
+use std::sync::{Arc, Mutex};
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
-use syncpoint::{Barrier, BarrierWaitError};
+use syncpoint::{Barrier, BarrierWaitError, Semaphore};
 
 /// The task: one value per index, summed by the pool.
 type Task = Arc<dyn Fn(usize) -> f64 + Send + Sync>;
 
-/// What the caller sends a worker.
+/// What a worker takes from the queue, one per permit.
 enum Message {
-    /// Sum the task over this range into your slot, then wait at the barrier.
-    Sum(Range<usize>, Task),
+    /// Sum the task over this range into slot `slot`, then wait at the barrier.
+    Sum {
+        slot: usize,
+        range: Range<usize>,
+        task: Task,
+    },
     /// Leave the pool.
     Leave,
 }
@@ -41,32 +54,65 @@ enum Message {
 /// Why a job failed.
 #[derive(Debug, PartialEq, Eq)]
 enum PoolError {
-    /// A task panicked; the pool is broken and must be rebuilt.
-    TaskPanicked,
+    /// The barrier is broken: a task panicked, or a stuck job was cancelled. The pool must be
+    /// rebuilt.
+    Broken,
     /// The job did not finish within the watchdog's time.
     Stuck,
 }
 
-struct Worker {
-    jobs: Sender<Message>,
-    thread: JoinHandle<()>,
+/// Why a worker stopped.
+#[derive(Debug, PartialEq, Eq)]
+enum Exit {
+    /// Told to leave (`shrink`).
+    Left,
+    /// The job semaphore was closed (`shutdown`).
+    Closed,
+    /// The barrier broke while it waited at the join.
+    Broken,
+    /// Its task panicked.
+    Panicked,
+}
+
+/// Tells the pool, when dropped (also in a panic), that worker `.1` has stopped.
+struct Stopped(Sender<usize>, usize);
+
+impl Drop for Stopped {
+    fn drop(&mut self) {
+        let _ = self.0.send(self.1);
+    }
+}
+
+/// What the caller and every worker share.
+struct Shared {
+    /// One permit per queued message.
+    work: Semaphore,
+    queue: Mutex<VecDeque<Message>>,
+    /// The join and the reduction: the workers and the caller. The completion's type is named
+    /// (boxed) so that the pool can hold the barrier in a field.
+    barrier: Barrier<Box<dyn Fn() + Send + Sync>>,
+    /// One slot per share, each on its own cache line: the workers write them at the same time,
+    /// and unpadded they would share lines (false sharing).
+    slots: Arc<Vec<CachePadded<AtomicU64>>>,
+    total: Arc<AtomicU64>,
 }
 
 struct Pool {
-    workers: Vec<Worker>,
-    /// The join and the reduction: the workers and the caller. The completion's type is named
-    /// (boxed) so that the pool can hold the barrier in a field.
-    barrier: Arc<Barrier<Box<dyn Fn() + Send + Sync>>>,
-    total: Arc<AtomicU64>,
+    shared: Arc<Shared>,
+    /// Every worker ever started, by index; `None` once joined.
+    workers: Vec<Option<JoinHandle<Exit>>>,
+    /// The workers not yet stopped.
+    live: usize,
+    /// Each worker sends its index here when it stops, so that the pool joins the right thread.
+    stopped: (Sender<usize>, Receiver<usize>),
     watchdog: Duration,
 }
 
 impl Pool {
-    fn new(workers: usize, watchdog: Duration) -> Pool {
-        // One slot per worker, each on its own cache line: the workers write them at the same
-        // time, and unpadded they would share lines (false sharing).
+    /// A pool of `workers` threads that can grow to `capacity`.
+    fn new(workers: usize, capacity: usize, watchdog: Duration) -> Pool {
         let slots: Arc<Vec<CachePadded<AtomicU64>>> = Arc::new(
-            (0..workers)
+            (0..capacity)
                 .map(|_| CachePadded::new(AtomicU64::new(0)))
                 .collect(),
         );
@@ -83,40 +129,70 @@ impl Pool {
                 total.store(sum.to_bits(), Relaxed);
             })
         };
-        let barrier = Arc::new(Barrier::with_completion(workers + 1, reduce));
-        let workers = (0..workers)
-            .map(|me| {
-                let (jobs, inbox) = channel::<Message>();
-                let (barrier, slots) = (barrier.clone(), slots.clone());
-                let thread = thread::spawn(move || {
-                    // Held for the worker's whole life: a panic anywhere below breaks the
-                    // barrier, so nobody waits for this worker for ever.
-                    let _guard = barrier.panic_guard();
-                    while let Ok(message) = inbox.recv() {
-                        match message {
-                            Message::Sum(range, task) => {
-                                let sum: f64 = range.map(|i| task(i)).sum();
-                                slots[me].store(sum.to_bits(), Relaxed);
-                                barrier.wait();
-                            }
-                            Message::Leave => {
-                                // This worker's arrival in the next episode; from the one after,
-                                // the barrier expects one participant fewer.
-                                barrier.arrive_and_drop();
-                                return;
-                            }
-                        }
-                    }
-                });
-                Worker { jobs, thread }
-            })
-            .collect();
-        Pool {
-            workers,
-            barrier,
-            total,
+        let mut pool = Pool {
+            shared: Arc::new(Shared {
+                work: Semaphore::new(0),
+                queue: Mutex::new(VecDeque::new()),
+                barrier: Barrier::with_completion(1, reduce),
+                slots,
+                total,
+            }),
+            workers: Vec::new(),
+            live: 0,
+            stopped: channel(),
             watchdog,
+        };
+        for _ in 0..workers {
+            pool.grow();
         }
+        pool
+    }
+
+    /// Adds a worker: it takes part from the next job.
+    fn grow(&mut self) {
+        assert!(
+            self.workers() < self.shared.slots.len(),
+            "the pool is at capacity"
+        );
+        // The caller has not arrived for the next job yet, so that job's episode is being
+        // counted, and the newcomer takes part in it.
+        self.shared.barrier.add_participants(1);
+        let (shared, stopped) = (self.shared.clone(), self.stopped.0.clone());
+        let me = self.workers.len();
+        self.workers.push(Some(thread::spawn(move || {
+            let _stopped = Stopped(stopped, me);
+            work(&shared)
+        })));
+        self.live += 1;
+    }
+
+    /// Lets one worker go (whichever takes the message).
+    fn shrink(&mut self) {
+        self.send(vec![Message::Leave]);
+        let exit = self.join_one();
+        assert_eq!(exit, Exit::Left);
+    }
+
+    /// Stops every idle worker: the job semaphore closes, and each leaves the barrier. Returns
+    /// how each one stopped.
+    fn shutdown(&mut self) -> Vec<Exit> {
+        self.shared.work.close();
+        (0..self.workers()).map(|_| self.join_one()).collect()
+    }
+
+    /// Cancels a job that is stuck: the workers waiting at the join return, and the pool is
+    /// broken. Then shuts down.
+    fn cancel(&mut self) -> Vec<Exit> {
+        self.shared.barrier.break_barrier();
+        self.shutdown()
+    }
+
+    /// Waits for the next worker to stop and joins it.
+    fn join_one(&mut self) -> Exit {
+        let me = self.stopped.1.recv().expect("a worker stops");
+        let worker = self.workers[me].take().expect("each worker stops once");
+        self.live -= 1;
+        worker.join().unwrap_or(Exit::Panicked)
     }
 
     /// Sums `task(i)` over `range` on the workers.
@@ -126,60 +202,80 @@ impl Pool {
         task: impl Fn(usize) -> f64 + Send + Sync + 'static,
     ) -> Result<f64, PoolError> {
         let task: Task = Arc::new(task);
-        let (start, len, n) = (range.start, range.len(), self.workers.len());
-        for (w, worker) in self.workers.iter().enumerate() {
-            let share = start + len * w / n..start + len * (w + 1) / n;
-            if worker.jobs.send(Message::Sum(share, task.clone())).is_err() {
-                return Err(PoolError::TaskPanicked); // the worker is gone: it panicked earlier
-            }
-        }
+        let (start, len, n) = (range.start, range.len(), self.workers());
+        self.send(
+            (0..n)
+                .map(|slot| Message::Sum {
+                    slot,
+                    range: start + len * slot / n..start + len * (slot + 1) / n,
+                    task: task.clone(),
+                })
+                .collect(),
+        );
         // The join: returns when every worker has stored its sum and the completion has added
         // them up.
-        match self.barrier.wait_timeout(self.watchdog) {
-            Ok(_) => Ok(f64::from_bits(self.total.load(Relaxed))),
-            Err(BarrierWaitError::Broken) => Err(PoolError::TaskPanicked),
+        match self.shared.barrier.wait_timeout(self.watchdog) {
+            Ok(_) => Ok(f64::from_bits(self.shared.total.load(Relaxed))),
+            Err(BarrierWaitError::Broken) => Err(PoolError::Broken),
             // `BarrierWaitError` is `#[non_exhaustive]`: an error a later version adds is a
             // stuck join too.
             Err(BarrierWaitError::TimedOut | _) => Err(PoolError::Stuck),
         }
     }
 
-    /// Lets the last worker go.
-    fn shrink(&mut self) {
-        let worker = self.workers.pop().expect("the pool has no worker left");
-        worker
-            .jobs
-            .send(Message::Leave)
-            .expect("the worker is alive");
-        worker
-            .thread
-            .join()
-            .expect("a leaving worker does not panic");
+    /// Queues `messages` and releases a permit for each.
+    fn send(&self, messages: Vec<Message>) {
+        let n = messages.len() as u32;
+        self.shared.queue.lock().unwrap().extend(messages);
+        self.shared.work.release_many(n);
     }
 
     fn workers(&self) -> usize {
-        self.workers.len()
+        self.live
     }
 }
 
-impl Drop for Pool {
-    fn drop(&mut self) {
-        for worker in self.workers.drain(..) {
-            drop(worker.jobs); // closes the channel: the worker's loop ends
-                               // A worker that panicked (a failed task, or the broken barrier after one) has
-                               // already reported it on stderr; joining only collects the thread.
-            let _ = worker.thread.join();
+/// A worker's life: take a message per permit until the job semaphore closes.
+fn work(shared: &Shared) -> Exit {
+    let barrier = &shared.barrier;
+    // Held for the worker's whole life: a panic anywhere below breaks the barrier, so nobody
+    // waits for this worker for ever.
+    let _guard = barrier.panic_guard();
+    loop {
+        if shared.work.acquire().is_err() {
+            // Closed: leave the barrier, so that it no longer counts this worker.
+            barrier.arrive_and_drop();
+            return Exit::Closed;
+        }
+        let message = shared.queue.lock().unwrap().pop_front();
+        match message.expect("one message per permit") {
+            Message::Sum { slot, range, task } => {
+                let sum: f64 = range.map(|i| task(i)).sum();
+                shared.slots[slot].store(sum.to_bits(), Relaxed);
+                // An untimed wait that reports a broken barrier instead of panicking (a timeout
+                // too large for a deadline waits for ever).
+                if barrier.wait_timeout(Duration::MAX).is_err() {
+                    return Exit::Broken;
+                }
+            }
+            Message::Leave => {
+                // This worker's arrival in the next job's episode; from the one after, the
+                // barrier expects one participant fewer.
+                barrier.arrive_and_drop();
+                return Exit::Left;
+            }
         }
     }
 }
 
-/// A fork-join pool around one syncpoint Barrier: sums a range on every pool size from --workers
-/// down to 1, then shows a panicking task reported as an error instead of a hang.
+/// A fork-join pool around a syncpoint Barrier and Semaphore: sums a range while the pool grows
+/// from 2 workers to --workers and shrinks to 1, shuts it down, then shows a panicking task and
+/// a stuck one reported as errors instead of hangs.
 #[derive(Parser)]
 #[command(name = "thread_pool", version)]
 struct Args {
-    /// Worker threads
-    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..))]
+    /// The most worker threads the pool grows to (at least 2)
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(2..))]
     workers: u32,
     /// Items summed per job
     #[arg(long, default_value_t = 1_000_000, value_parser = clap::value_parser!(u32).range(1..))]
@@ -188,46 +284,111 @@ struct Args {
 
 fn main() {
     let args = Args::parse();
-    let (workers, items) = (args.workers as usize, args.items as usize);
+    let (most, items) = (args.workers as usize, args.items as usize);
     // Integer-valued terms below 2^53 add exactly in any order, so the pool's sum must equal the
     // serial one bit for bit.
     let term = |i: usize| (i % 1000) as f64;
     let expected: f64 = (0..items).map(term).sum();
-
-    let mut pool = Pool::new(workers, Duration::from_secs(60));
-    while pool.workers() > 0 {
+    let check = |pool: &Pool| {
         let sum = pool.sum(0..items, term).expect("no task fails");
         assert_eq!(sum, expected, "{} workers", pool.workers());
         println!(
             "workers: {}, sum: {sum} (matches the serial sum)",
             pool.workers()
         );
-        if pool.workers() == 1 {
-            break;
-        }
-        pool.shrink();
-    }
+    };
 
-    let pool = Pool::new(workers, Duration::from_secs(60));
+    let watchdog = Duration::from_secs(60);
+    let mut pool = Pool::new(2, most, watchdog);
+    check(&pool);
+    while pool.workers() < most {
+        pool.grow();
+        check(&pool);
+    }
+    while pool.workers() > 1 {
+        pool.shrink();
+        check(&pool);
+    }
+    let exits = pool.shutdown();
+    assert_eq!(exits, [Exit::Closed]);
+    assert_eq!(
+        pool.shared.barrier.participants(),
+        1,
+        "only the caller is left"
+    );
+    println!("shut down: the last worker returned from acquire with the closed error");
+
     println!("a task that panics (its message below is expected):");
-    // One line for the task's panic, no backtrace; the workers that the broken barrier then
-    // panics in turn are the pool's business, reported below as one error.
-    let reported = AtomicBool::new(false);
-    panic::set_hook(Box::new(move |info| {
-        if !reported.swap(true, Relaxed) {
-            eprintln!("  {info}");
+    // One line for the task's panic, no backtrace.
+    let reported = Arc::new(AtomicBool::new(false));
+    panic::set_hook(Box::new({
+        let reported = reported.clone();
+        move |info| {
+            if !reported.swap(true, Relaxed) {
+                eprintln!("  {info}");
+            }
         }
     }));
+    let mut pool = Pool::new(most, most, watchdog);
     let failed = pool.sum(0..items, move |i| {
         if i == items / 2 {
             panic!("task failed on item {i}");
         }
         term(i)
     });
-    assert_eq!(failed, Err(PoolError::TaskPanicked));
+    assert_eq!(failed, Err(PoolError::Broken));
     println!("the pool reported {failed:?} instead of hanging");
-    assert_eq!(pool.sum(0..items, term), Err(PoolError::TaskPanicked));
+    assert_eq!(pool.sum(0..items, term), Err(PoolError::Broken));
     println!("and reports it again for the next job: a broken pool stays broken");
-    drop(pool); // joins the workers, whose panics the hook above keeps quiet
     drop(panic::take_hook());
+    // The worker whose task panicked is gone. The others left the broken barrier, or (started
+    // too late to take a share before the shutdown) returned from `acquire` closed.
+    let exits = pool.shutdown();
+    assert_eq!(exits.iter().filter(|e| **e == Exit::Panicked).count(), 1);
+    assert!(
+        exits
+            .iter()
+            .all(|e| matches!(e, Exit::Panicked | Exit::Broken | Exit::Closed)),
+        "{exits:?}"
+    );
+    println!("shut down: {}", summary(&exits));
+
+    // A task stuck until it is let go: the watchdog reports it, and the pool cancels the job.
+    let mut pool = Pool::new(most, most, Duration::from_millis(200));
+    let let_go = Arc::new(AtomicBool::new(false));
+    let stuck = pool.sum(0..items, {
+        let let_go = let_go.clone();
+        move |i| {
+            while i == 0 && !let_go.load(Relaxed) {
+                thread::sleep(Duration::from_millis(1));
+            }
+            term(i)
+        }
+    });
+    assert_eq!(stuck, Err(PoolError::Stuck));
+    println!("a stuck job: {stuck:?} after the watchdog's 200 ms");
+    let_go.store(true, Relaxed); // the stuck task finishes and finds the barrier broken
+    let exits = pool.cancel();
+    assert_eq!(exits.len(), most);
+    // The ones at the join, and the stuck one once let go, found the barrier broken; one that
+    // had not taken its share yet (on a busy machine) found the semaphore closed.
+    assert!(exits.contains(&Exit::Broken), "{exits:?}");
+    assert!(
+        exits
+            .iter()
+            .all(|e| matches!(e, Exit::Broken | Exit::Closed)),
+        "{exits:?}"
+    );
+    println!("cancelled with break_barrier: {}", summary(&exits));
+}
+
+/// How many workers stopped which way.
+fn summary(exits: &[Exit]) -> String {
+    let count = |exit: Exit| exits.iter().filter(|e| **e == exit).count();
+    format!(
+        "{} returned from the join with Err(Broken), {} from acquire closed, {} panicked",
+        count(Exit::Broken),
+        count(Exit::Closed),
+        count(Exit::Panicked)
+    )
 }
