@@ -854,3 +854,46 @@ fn a_team_grows_while_it_runs() {
         assert_eq!(barrier.participants(), 4);
     }
 }
+
+/// A completion may wait at another barrier that is itself full and mid-completion on another
+/// thread: that is not a call from within its own completion, so it waits the other episode out
+/// and arrives in the next, instead of being refused. (cargo-mutants' two survivors, one real
+/// fault: with one address for every barrier, this call was refused; issue 22.)
+#[test]
+fn a_completion_may_wait_at_another_barrier_mid_completion() {
+    use std::sync::atomic::AtomicBool;
+    use std::sync::mpsc;
+    let (started, started_rx) = mpsc::channel();
+    let (go, go_rx) = mpsc::channel::<()>();
+    let go_rx = std::sync::Mutex::new(go_rx);
+    let held = AtomicBool::new(false);
+    let inner = Barrier::with_completion(1, move || {
+        if !held.swap(true, Relaxed) {
+            // The first episode's completion holds it full until told. Bounded, so that a
+            // failure elsewhere fails the test instead of hanging it.
+            let _ = started.send(());
+            let _ = go_rx.lock().unwrap().recv_timeout(Duration::from_secs(10));
+        }
+    });
+    let calling = AtomicBool::new(false);
+    let outer = Barrier::with_completion(1, || {
+        calling.store(true, Relaxed);
+        // `inner` is full: its completion runs on the other thread. This arrival is one too
+        // many for that episode, waits it out, and leads the next.
+        assert!(inner.wait().is_leader());
+    });
+    thread::scope(|s| {
+        s.spawn(|| inner.wait());
+        started_rx.recv().unwrap(); // `inner`'s completion runs
+        s.spawn(|| {
+            while !calling.load(Relaxed) {
+                thread::yield_now();
+            }
+            // Let the outer completion's arrival reach `inner` while its episode is full.
+            thread::sleep(Duration::from_millis(50));
+            go.send(()).unwrap();
+        });
+        assert!(outer.wait().is_leader());
+    });
+    assert!(!inner.is_broken() && !outer.is_broken());
+}
