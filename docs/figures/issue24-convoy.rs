@@ -1,4 +1,4 @@
-// The scratch program of docs/hpc.md, "The bimodal quick run, explained": the hybrid job's 1 x 2
+// The scratch program of docs/hpc.md, "The bimodal quick run": the hybrid job's 1 x 2
 // layout without MPI. Built beside docs/figures/issue23-add-participants-ab.rs (its Cargo.toml,
 // `after` = this repository); `hyb [sweeps] [work]`, POLICY=adaptive|active|passive.
 // 2 threads x Barrier::with_completion(2), ~1.5 µs of work per sweep, 200 sweeps a run, 15 runs,

@@ -66,6 +66,12 @@ pub(crate) fn last_wake() -> Option<Instant> {
     backend::last_wake()
 }
 
+/// Whether this thread's last wake (see `last_wake`) was one it made. Not under loom.
+#[cfg(not(loom))]
+pub(crate) fn made_last_wake() -> bool {
+    backend::made_last_wake()
+}
+
 /// How many futex sleeps this thread has begun: for the tests that count what a wait costs.
 #[cfg(all(test, not(loom)))]
 pub(crate) fn sleeps() -> u64 {

@@ -49,6 +49,9 @@ std::thread_local! {
     /// When this thread last made a wake call, or came back from an untimed sleep or a timed
     /// one that did not time out: see [`last_wake`].
     static LAST_WAKE: Cell<Option<Instant>> = const { Cell::new(None) };
+    /// Whether that last wake was a wake call this thread made (not a sleep it came back from):
+    /// see [`made_last_wake`].
+    static MADE: Cell<bool> = const { Cell::new(false) };
     /// The sleeps this thread has begun, for the tests that count them.
     #[cfg(test)]
     static SLEEPS: Cell<u64> = const { Cell::new(0) };
@@ -74,8 +77,21 @@ pub(super) fn last_wake() -> Option<Instant> {
     LAST_WAKE.with(Cell::get)
 }
 
+/// Whether this thread's last wake was a wake call it made: the thread it woke may be on its
+/// way to this thread's CPU (docs/design.md, "Waiting").
+pub(super) fn made_last_wake() -> bool {
+    MADE.with(Cell::get)
+}
+
 fn note_wake() {
     LAST_WAKE.with(|last| last.set(Some(Instant::now())));
+    MADE.with(|m| m.set(true));
+}
+
+/// This thread came back at `now` from a sleep that no timeout ended.
+fn note_woken(now: Instant) {
+    LAST_WAKE.with(|last| last.set(Some(now)));
+    MADE.with(|m| m.set(false));
 }
 
 /// The kernel keeps the queue of sleepers; there is nothing to keep here.
@@ -90,7 +106,7 @@ impl Queue {
     pub(super) fn wait(&self, word: &AtomicU32, expected: u32) {
         count_sleep();
         Os::wait(word, expected);
-        note_wake();
+        note_woken(Instant::now());
     }
 
     /// Sleeps while `word` holds `expected`, until woken or `deadline`; returns whether the
@@ -103,7 +119,7 @@ impl Queue {
         Os::wait_for(word, expected, remaining);
         let now = Instant::now();
         if now < deadline {
-            LAST_WAKE.with(|last| last.set(Some(now)));
+            note_woken(now);
         }
         now >= deadline
     }

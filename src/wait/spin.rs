@@ -111,9 +111,9 @@ enum SpinState {
     /// running on another core end here.
     Free { policy: WaitPolicy, left: u32 },
     /// Spinning, counted in `SPINNERS`, until `deadline`. Past `yield_from` (the end of the
-    /// budget, where only a recent wake keeps the spin going), a thread pinned to one CPU yields
-    /// at each clock check (`None`: it does not), and once it has (`yielded`), a success is not
-    /// the spin's: the budget does not grow for it.
+    /// budget, where only a recent wake keeps the spin going), a thread pinned to one CPU, or
+    /// one whose recent wake it made itself, yields at each clock check (`None`: it does not),
+    /// and once it has (`yielded`), a success is not the spin's: the budget does not grow for it.
     Spinning {
         adaptive: bool,
         deadline: Instant,
@@ -162,13 +162,15 @@ impl Spin {
                     return false;
                 }
                 if yield_from.is_some_and(|from| now >= from) {
-                    if *yielded || pinned_to_one_cpu() {
-                        // Spinning on through a wake-up on the one CPU this thread may use:
-                        // the partner may be waiting for this very CPU (threads pinned
-                        // together), and runs only if this thread gives it up. Alone on the
-                        // CPU, a yield returns at once. (An unpinned thread does not yield: the
-                        // scheduler moves a woken partner off a busy CPU, and a yield would
-                        // rather pull it onto this one.)
+                    if *yielded || futex::made_last_wake() || pinned_to_one_cpu() {
+                        // Spinning on through a wake-up that the partner may be waiting out
+                        // on this very CPU, which it gets only if this thread gives it up: a
+                        // thread pinned to one CPU (threads pinned together), or the thread
+                        // that made the wake (the scheduler may place the woken thread on the
+                        // waker's CPU: on the virtual machines measured it did, and the woken
+                        // partner waited out the whole spin; docs/design.md, "Waiting"). Alone
+                        // on the CPU, a yield returns at once. (A thread that was woken does
+                        // not yield: its partner, the waker, is running elsewhere.)
                         *yielded = true;
                         std::thread::yield_now();
                         return true;
