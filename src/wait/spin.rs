@@ -167,8 +167,8 @@ impl Spin {
                         // on this very CPU, which it gets only if this thread gives it up: a
                         // thread pinned to one CPU (threads pinned together), or the thread
                         // that made the wake (the scheduler may place the woken thread on the
-                        // waker's CPU: on the virtual machines measured it did, and the woken
-                        // partner waited out the whole spin; docs/design.md, "Waiting"). Alone
+                        // waker's CPU: on the virtual machine measured, the woken partner waited
+                        // out the whole spin; docs/design.md, "Waiting"). Alone
                         // on the CPU, a yield returns at once. (A thread that was woken does
                         // not yield: its partner, the waker, is running elsewhere.)
                         *yielded = true;
