@@ -486,9 +486,9 @@ impl<F> Barrier<F> {
     /// says which fan-in to pick). `k` at or above the participant count keeps the single
     /// counter. The semantics are the same either way.
     ///
-    /// A barrier made by [`new`](Barrier::new) chooses at its first arrival (or addition): a tree of fan-in 4
-    /// (or what divides the machine's last-level caches) for 16 participants or more on a machine
-    /// of 16 cores or more, the single counter otherwise.
+    /// A barrier made by [`new`](Barrier::new) chooses at its first arrival (or addition): a tree
+    /// of fan-in 4 (or what divides the machine's last-level caches) for 16 participants or more
+    /// on a machine of 16 cores or more, the single counter otherwise.
     ///
     /// # Panics
     ///
@@ -568,8 +568,8 @@ impl<F> Barrier<F> {
     /// the completion), they take part from the next one, and the result says so. The call never
     /// blocks, and it works the same with a combining tree ([`with_fan_in`](Barrier::with_fan_in)),
     /// whose shape takes the newcomers in from the next episode on. A barrier made by
-    /// [`new`](Barrier::new) chooses its tree at its first arrival or addition, from the participants it has
-    /// then: for a team that will grow past 16, set the fan-in.
+    /// [`new`](Barrier::new) chooses its tree at its first arrival or addition, from the
+    /// participants it has then: for a team that will grow past 16, set the fan-in.
     ///
     /// `k == 0` changes nothing and returns the episode being counted.
     ///
