@@ -261,6 +261,19 @@ fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
         .unwrap_or_default()
 }
 
+/// The message of the panic that `f` must raise.
+fn panic_of<R: std::fmt::Debug>(f: impl FnOnce() -> R + std::panic::UnwindSafe) -> String {
+    panic_message(std::panic::catch_unwind(f).expect_err("it did not panic"))
+}
+
+/// `barrier` with a tree of fan-in `k`, or its single counter for `None`.
+fn in_mode<F>(barrier: Barrier<F>, fan_in: Option<usize>) -> Barrier<F> {
+    match fan_in {
+        Some(k) => barrier.with_fan_in(k),
+        None => barrier,
+    }
+}
+
 /// A participant that panics before arriving, holding a guard: the sleeping and spinning waiters
 /// panic, later waits panic at once, `wait_timeout` reports `Broken`, and the scope propagates
 /// the failure instead of hanging.
@@ -347,10 +360,9 @@ fn arrive_and_drop_shrinks_the_barrier() {
 fn waiting_on_a_barrier_nobody_participates_in_panics() {
     let barrier = Barrier::new(1);
     barrier.arrive_and_drop();
-    let message = panic_message(std::panic::catch_unwind(|| barrier.wait()).unwrap_err());
+    let message = panic_of(|| barrier.wait());
     assert!(message.contains("every participant has left"), "{message}");
-    let message =
-        panic_message(std::panic::catch_unwind(|| barrier.arrive_and_drop()).unwrap_err());
+    let message = panic_of(|| barrier.arrive_and_drop());
     assert!(
         message.contains("every participant has already left"),
         "{message}"
@@ -615,10 +627,7 @@ fn a_drop_during_another_threads_completion_belongs_to_the_next_episode() {
 #[test]
 fn break_barrier_returns_every_waiter_and_refuses_later_arrivals() {
     for fan_in in [None, Some(2)] {
-        let barrier = match fan_in {
-            None => Barrier::new(6),
-            Some(k) => Barrier::new(6).with_fan_in(k),
-        };
+        let barrier = in_mode(Barrier::new(6), fan_in);
         let started = Instant::now();
         thread::scope(|s| {
             let timed: Vec<_> = (0..3)
@@ -689,10 +698,7 @@ fn break_barrier_from_the_completion_releases_that_episode_and_breaks_the_next()
 fn added_participants_take_part_in_the_episode_being_counted() {
     for fan_in in [None, Some(2)] {
         let barrier = Barrier::new(3);
-        let barrier = match fan_in {
-            Some(k) => barrier.with_fan_in(k),
-            None => barrier,
-        };
+        let barrier = in_mode(barrier, fan_in);
         for episode in 0..3u64 {
             let mut arrivals = vec![barrier.arrive()];
             if episode == 1 {
@@ -737,10 +743,7 @@ fn participants_added_by_the_completion_join_the_next_episode() {
             })
         };
         let barrier = Barrier::with_completion(3, completion);
-        let barrier = match fan_in {
-            Some(k) => barrier.with_fan_in(k),
-            None => barrier,
-        };
+        let barrier = in_mode(barrier, fan_in);
         assert!(cell.set(barrier).is_ok());
         let barrier = cell.get().unwrap();
         let episode0: Vec<_> = (0..3).map(|_| barrier.arrive()).collect();
@@ -759,8 +762,7 @@ fn participants_added_by_the_completion_join_the_next_episode() {
 fn refused_additions_change_nothing() {
     let full = Barrier::new(Barrier::MAX_PARTICIPANTS - 1);
     for k in [2, usize::MAX] {
-        let message =
-            panic_message(std::panic::catch_unwind(|| full.add_participants(k)).unwrap_err());
+        let message = panic_of(|| full.add_participants(k));
         assert!(message.contains("MAX_PARTICIPANTS"), "{message}");
     }
     assert_eq!(full.add_participants(1), 0, "the last one fits");
@@ -769,15 +771,13 @@ fn refused_additions_change_nothing() {
 
     let broken = Barrier::new(2);
     broken.break_barrier();
-    let message =
-        panic_message(std::panic::catch_unwind(|| broken.add_participants(1)).unwrap_err());
+    let message = panic_of(|| broken.add_participants(1));
     assert!(message.contains("the barrier is broken"), "{message}");
     assert_eq!(broken.participants(), 2);
 
     let empty = Barrier::new(1);
     empty.arrive_and_drop();
-    let message =
-        panic_message(std::panic::catch_unwind(|| empty.add_participants(1)).unwrap_err());
+    let message = panic_of(|| empty.add_participants(1));
     assert!(message.contains("every participant has left"), "{message}");
     assert_eq!(empty.participants(), 0);
 }
@@ -822,10 +822,7 @@ fn a_team_grows_while_it_runs() {
             );
             completions.fetch_add(1, Relaxed);
         });
-        let barrier = match fan_in {
-            Some(k) => barrier.with_fan_in(k),
-            None => barrier,
-        };
+        let barrier = in_mode(barrier, fan_in);
         let run = |from: u64| {
             for _ in from..EPISODES {
                 arrived.fetch_add(1, Relaxed);
