@@ -27,6 +27,8 @@ const YIELDS: u32 = 8;
 /// The longest a yield was seen to last here: a scheduler tick (strace). A timed wait yields only
 /// while its deadline is further away than this, so that no yield carries it past the deadline.
 const YIELD_MAX: Duration = Duration::from_millis(4);
+/// How long a thread trusts what it read of the machine's runnable threads (`no_core_idle`).
+const NO_CORE_IDLE_FOR: Duration = Duration::from_millis(1);
 /// Spin-loop hints between two readings of the clock.
 const SPINS_PER_CLOCK_CHECK: u32 = 16;
 
@@ -96,6 +98,43 @@ fn pinned_to_one_cpu() -> bool {
     false
 }
 
+/// Whether no core is idle at `now`: more threads are runnable on the machine than the process
+/// has cores. Linux counts them for /proc/loadavg; read at most once a millisecond per thread (a
+/// read costs about 7 µs here), and only by a spin that runs past its budget.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+fn no_core_idle(now: Instant) -> bool {
+    use std::io::Read;
+    thread_local! {
+        static SEEN: Cell<Option<(Instant, bool)>> = const { Cell::new(None) };
+    }
+    if let Some((at, busy)) = SEEN.get() {
+        if now.saturating_duration_since(at) < NO_CORE_IDLE_FOR {
+            return busy;
+        }
+    }
+    let mut line = [0u8; 128];
+    let runnable = std::fs::File::open("/proc/loadavg")
+        .and_then(|mut file| file.read(&mut line))
+        .ok()
+        .and_then(|len| std::str::from_utf8(&line[..len]).ok())
+        .and_then(runnable_threads);
+    let busy = runnable.is_some_and(|runnable| runnable > cores());
+    SEEN.set(Some((now, busy)));
+    busy
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+fn no_core_idle(_now: Instant) -> bool {
+    false
+}
+
+/// The runnable threads in a line of /proc/loadavg: "0.17 0.76 1.31 2/83 6974" has 2 (of 83).
+#[cfg_attr(not(any(target_os = "linux", target_os = "android")), allow(dead_code))]
+fn runnable_threads(loadavg: &str) -> Option<usize> {
+    let (runnable, _all) = loadavg.split_whitespace().nth(3)?.split_once('/')?;
+    runnable.parse().ok()
+}
+
 /// The spin before a sleep: a waiter calls [`spin`](Spin::spin) between two looks at its
 /// condition until it returns `false`, then sleeps.
 pub(crate) struct Spin {
@@ -162,15 +201,22 @@ impl Spin {
                     return false;
                 }
                 if yield_from.is_some_and(|from| now >= from) {
-                    if *yielded || futex::made_last_wake() || pinned_to_one_cpu() {
+                    if *yielded
+                        || futex::made_last_wake()
+                        || pinned_to_one_cpu()
+                        || no_core_idle(now)
+                    {
                         // Spinning on through a wake-up that the partner may be waiting out
                         // on this very CPU, which it gets only if this thread gives it up: a
-                        // thread pinned to one CPU (threads pinned together), or the thread
-                        // that made the wake (the scheduler may place the woken thread on the
+                        // thread pinned to one CPU (threads pinned together); the thread that
+                        // made the wake (the scheduler may place the woken thread on the
                         // waker's CPU: on the virtual machine measured, the woken partner waited
-                        // out the whole spin; docs/design.md, "Waiting"). Alone
-                        // on the CPU, a yield returns at once. (A thread that was woken does
-                        // not yield: its partner, the waker, is running elsewhere.)
+                        // out the whole spin); and any thread while no core is idle (a CPU hog:
+                        // the partner queued here cannot be moved to an idle core, so it runs
+                        // only when this thread gives way). Alone on the CPU, a yield returns at
+                        // once. (A woken thread with an idle core about does not yield: the
+                        // scheduler moves a partner queued behind it there, and yields would
+                        // keep the two taking turns on one CPU; docs/design.md, "Waiting".)
                         *yielded = true;
                         std::thread::yield_now();
                         return true;
@@ -296,9 +342,45 @@ impl Drop for Spin {
 
 #[cfg(test)]
 mod tests {
-    use super::{cores, Spin, YIELDS, YIELD_MAX};
+    use super::{cores, runnable_threads, Spin, YIELDS, YIELD_MAX};
     use crate::WaitPolicy;
+    use std::sync::atomic::{AtomicBool, Ordering};
     use std::time::{Duration, Instant};
+
+    #[test]
+    fn the_runnable_threads_are_read_from_a_line_of_loadavg() {
+        assert_eq!(runnable_threads("0.17 0.76 1.31 2/83 6974\n"), Some(2));
+        assert_eq!(
+            runnable_threads("12.00 9.50 8.25 130/4211 99999"),
+            Some(130)
+        );
+        assert_eq!(runnable_threads("0.17 0.76 1.31"), None);
+        assert_eq!(runnable_threads("0.17 0.76 1.31 x/83 6974"), None);
+    }
+
+    /// With a spinning thread for every core and one more, a thread sees no idle core (a thread
+    /// of its own: the reading is kept a millisecond per thread). Where the OS does not count
+    /// runnable threads, the answer is always "some core is idle".
+    #[test]
+    fn threads_that_fill_the_cores_leave_no_core_idle() {
+        let stop = AtomicBool::new(false);
+        let busy = std::thread::scope(|s| {
+            for _ in 0..=cores() {
+                s.spawn(|| {
+                    while !stop.load(Ordering::Relaxed) {
+                        std::hint::spin_loop();
+                    }
+                });
+            }
+            let busy = s
+                .spawn(|| super::no_core_idle(Instant::now()))
+                .join()
+                .unwrap();
+            stop.store(true, Ordering::Relaxed);
+            busy
+        });
+        assert_eq!(busy, cfg!(any(target_os = "linux", target_os = "android")));
+    }
 
     /// How many steps a spin takes before it says "sleep" (bounded, so a broken spin fails).
     fn steps(mut spin: Spin) -> u32 {
