@@ -1,6 +1,6 @@
 // The scratch program of docs/hpc.md, "The bimodal quick run": the hybrid job's 1 x 2
 // layout without MPI. Built beside docs/figures/issue23-add-participants-ab.rs (its Cargo.toml,
-// `after` = this repository); `hyb [sweeps] [work]`, POLICY=adaptive|active|passive.
+// `after` = this repository); `hyb [sweeps] [work]`, POLICY=adaptive|active|passive|std (std: std::sync::Barrier, the leader doing the completion's work).
 // 2 threads x Barrier::with_completion(2), ~1.5 µs of work per sweep, 200 sweeps a run, 15 runs,
 // thread 0 = the main thread (persists across runs), as the hybrid job's 1x2 layout.
 use std::hint::black_box;
@@ -22,6 +22,19 @@ fn main() {
     let mut sw = vec![];
     let csw = || { let mut u: libc::rusage = unsafe { std::mem::zeroed() }; unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut u) }; (u.ru_nvcsw as f64) + (u.ru_nivcsw as f64) * 1000.0 };
     for _ in 0..15 {
+        if std::env::var("POLICY").as_deref() == Ok("std") {
+            let b = std::sync::Barrier::new(2);
+            let start = Instant::now();
+            let c0 = csw();
+            std::thread::scope(|s| {
+                s.spawn(|| for _ in 0..sweeps { black_box(work(n)); if b.wait().is_leader() { black_box(work(50)); } });
+                for _ in 0..sweeps { black_box(work(n)); if b.wait().is_leader() { black_box(work(50)); } }
+            });
+            out.push(start.elapsed().as_secs_f64() * 1e6 / sweeps as f64);
+            sw.push((csw() - c0) / sweeps as f64);
+            std::thread::sleep(std::time::Duration::from_millis(2));
+            continue;
+        }
         let policy = match std::env::var("POLICY").as_deref() { Ok("active") => after::WaitPolicy::Active, Ok("passive") => after::WaitPolicy::Passive, _ => after::WaitPolicy::Adaptive };
         let b = after::Barrier::with_completion(2, || { black_box(work(50)); }).with_wait_policy(policy);
         let start = Instant::now();
