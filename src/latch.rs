@@ -10,8 +10,10 @@
 //! Counting down keeps `SLEEPERS`, except the count-down that reaches zero: it stores a plain zero
 //! and wakes every sleeper if the bit was set. Zero is final.
 
-#[cfg(all(loom, test))]
+#[cfg(all(loom, not(shuttle), test))]
 mod loom_tests;
+#[cfg(all(shuttle, test))]
+mod shuttle_tests;
 
 use crate::futex::{Futex, SLEEPERS};
 use crate::primitive::{const_fn_unless_loom, Ordering};

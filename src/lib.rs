@@ -68,10 +68,12 @@ mod barrier;
 pub mod classic;
 mod futex;
 mod latch;
-#[cfg(all(loom, test))]
+#[cfg(all(loom, not(shuttle), test))]
 mod loom_models;
 mod primitive;
 mod semaphore;
+#[cfg(all(shuttle, test))]
+mod shuttle_models;
 #[cfg(all(test, not(loom)))]
 mod testing;
 mod wait;

@@ -7,12 +7,21 @@
 #[cfg(not(loom))]
 pub(crate) use core::sync::atomic::{fence, AtomicU32, AtomicU64, Ordering};
 #[cfg(loom)]
-pub(crate) use loom::sync::atomic::{fence, AtomicU32, AtomicU64, Ordering};
+pub(crate) use model::sync::atomic::{fence, AtomicU32, AtomicU64, Ordering};
 
-/// std's `thread_local!`, or loom's: loom runs its threads on one OS thread, so std's would be
-/// shared between them.
+/// The model checker under `--cfg loom`: loom, which explores every interleaving (and the weak
+/// memory model's choices) within a preemption bound, or with `--cfg shuttle` too, shuttle, which
+/// samples schedules of more threads at random (every atomic access sequentially consistent).
+/// Everything else about the model build (no spin, the futex model) is the same for both.
+#[cfg(all(loom, not(shuttle)))]
+pub(crate) use loom as model;
+#[cfg(all(loom, shuttle))]
+pub(crate) use shuttle as model;
+
+/// std's `thread_local!`, or the model checker's: it runs its threads on one OS thread, so std's
+/// would be shared between them.
 #[cfg(loom)]
-pub(crate) use loom::thread_local;
+pub(crate) use model::thread_local;
 #[cfg(not(loom))]
 pub(crate) use std::thread_local;
 
@@ -47,14 +56,14 @@ pub(crate) fn spin_hint() {
     #[cfg(not(loom))]
     core::hint::spin_loop();
     #[cfg(loom)]
-    loom::thread::yield_now();
+    model::thread::yield_now();
 }
 
-/// Gives the core away: `std::thread::yield_now`, or loom's.
+/// Gives the core away: `std::thread::yield_now`, or the model checker's.
 #[cold]
 pub(crate) fn yield_now() {
     #[cfg(not(loom))]
     std::thread::yield_now();
     #[cfg(loom)]
-    loom::thread::yield_now();
+    model::thread::yield_now();
 }

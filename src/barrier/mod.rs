@@ -20,9 +20,11 @@
 mod arrival;
 mod broken;
 mod episode;
-#[cfg(all(loom, test))]
+#[cfg(all(loom, not(shuttle), test))]
 mod loom_tests;
 mod outcome;
+#[cfg(all(shuttle, test))]
+mod shuttle_tests;
 mod state;
 #[cfg(all(test, not(loom)))]
 mod tests;

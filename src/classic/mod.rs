@@ -13,9 +13,9 @@
 //!
 //! [`Semaphore`]: crate::Semaphore
 
-#[cfg(all(loom, test))]
+#[cfg(all(loom, not(shuttle), test))]
 mod loom_tests;
-#[cfg(all(loom, test))]
+#[cfg(all(loom, not(shuttle), test))]
 mod non_solutions;
 mod rendezvous;
 mod turnstile_barrier;

@@ -1,13 +1,14 @@
-//! The loom model of the futex.
+//! The model of the futex, for loom and for shuttle (`--cfg shuttle`, `primitive::model`).
 //!
-//! Each futex carries a loom `Mutex<()>` and `Condvar`. `wait` locks the mutex, checks the value
-//! and sleeps on the condvar; a wake locks the same mutex before notifying. This keeps the
-//! kernel's guarantee (the value check and the sleep are atomic with respect to a wake) and
-//! nothing more, so a missing or misplaced wake leaves a thread asleep for ever, which loom reports
-//! as a deadlock. A timed wait is modelled as one whose timeout expires at once.
+//! Each futex carries the model checker's `Mutex<()>` and `Condvar`. `wait` locks the mutex,
+//! checks the value and sleeps on the condvar; a wake locks the same mutex before notifying. This
+//! keeps the kernel's guarantee (the value check and the sleep are atomic with respect to a wake)
+//! and nothing more, so a missing or misplaced wake leaves a thread asleep for ever, which loom
+//! (or shuttle) reports as a deadlock. A timed wait is modelled as one whose timeout expires at
+//! once.
 
-use crate::primitive::{AtomicU32, Ordering};
-use loom::sync::{Condvar, Mutex};
+use crate::primitive::model::sync::{Condvar, Mutex};
+use crate::primitive::{model, AtomicU32, Ordering};
 use std::sync::atomic::Ordering::Relaxed;
 use std::time::Instant;
 
@@ -48,7 +49,7 @@ impl Queue {
     /// and an immediate expiry is the case that races a timed waiter's last look against the
     /// waker.
     pub(super) fn wait_until(&self, _word: &AtomicU32, _expected: u32, _deadline: Instant) -> bool {
-        loom::thread::yield_now();
+        model::thread::yield_now();
         true
     }
 

@@ -5,7 +5,7 @@
 //! | `mod.rs` | [`Futex`] and the sleep protocol below |
 //! | `os.rs` | the operating system's futex: the contract every platform file meets, and the selector |
 //! | `linux.rs`, `windows.rs`, `apple.rs`, `poll.rs` | one platform family each (README, "Platforms") |
-//! | `loom.rs` | the loom model of the futex, used under `--cfg loom` |
+//! | `loom.rs` | the model of the futex, used under `--cfg loom` (loom's, or with `--cfg shuttle` too, shuttle's mutex and condvar) |
 //!
 //! # The sleep protocol
 //!

@@ -19,9 +19,11 @@
 //! many sleepers as its permits can serve. docs/design.md carries the whole argument.
 
 mod error;
-#[cfg(all(loom, test))]
+#[cfg(all(loom, not(shuttle), test))]
 mod loom_tests;
 mod permit;
+#[cfg(all(shuttle, test))]
+mod shuttle_tests;
 mod state;
 #[cfg(all(test, not(loom)))]
 mod tests;
@@ -439,9 +441,12 @@ impl Semaphore {
             .try_update(Ordering::Release, Ordering::Relaxed, |current| {
                 let released = current.released(n)?;
                 // This release will wake one waiter for one permit: say so in the same
-                // exchange, so that releases until it looks leave the wake to it.
+                // exchange, so that the next release leaves a wake to it. Or a waiter woken so
+                // is on its way: leave it one of this release's wakes, to pass on when it looks.
                 Some(if current.marks_waking(n) {
                     released.with_waking()
+                } else if current.delegates() {
+                    released.with_delegated()
                 } else {
                     released
                 })

@@ -1,0 +1,96 @@
+//! shuttle models of `Semaphore` (`cfg(all(shuttle, test))`; src/shuttle_models.rs says what
+//! they add to the loom models beside them): the herd, the head and the queue, timeouts and a
+//! close, with 5 to 8 waiters.
+
+use super::Semaphore;
+use crate::primitive::{AtomicU32, Ordering::Relaxed};
+use crate::shuttle_models::check;
+use shuttle::thread;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Eight waiters for one permit, fed by a release of four and four releases of one: every waiter
+/// gets its permit, and the sleepers woken add up to no more than the permits (README: a release
+/// of `k` makes at most `k` wakes, those its woken pass on included; a release of one marks
+/// `WAKING`, and the woken waiter passes a wake on only if a permit is left for it).
+#[test]
+fn a_herd_fed_in_batches_wakes_one_sleeper_a_permit() {
+    check(|| {
+        let sem = Arc::new(Semaphore::new(0));
+        let waiters: Vec<_> = (0..8)
+            .map(|_| {
+                let sem = sem.clone();
+                thread::spawn(move || sem.acquire().unwrap())
+            })
+            .collect();
+        sem.release_many(4);
+        for _ in 0..4 {
+            sem.release();
+        }
+        for waiter in waiters {
+            waiter.join().unwrap();
+        }
+        assert_eq!(sem.available_permits(), 0);
+        let (_, woken) = sem.singles.sleepers_and_woken();
+        assert!(woken <= 8, "8 permits woke {woken} sleepers");
+    });
+}
+
+/// Three waiters for two permits and three for one, fed by releases of 1, 2, 3 and 3 (nine, as
+/// many as they need): each gets its permits, none is left asleep. The head, the queue behind it
+/// and the handoff (whose millisecond the model's timed sleep lets pass at once) all take part.
+#[test]
+fn waiters_for_one_and_for_several_all_get_their_permits() {
+    check(|| {
+        let sem = Arc::new(Semaphore::new(0));
+        let waiters: Vec<_> = [2, 2, 2, 1, 1, 1]
+            .into_iter()
+            .map(|n| {
+                let sem = sem.clone();
+                thread::spawn(move || sem.acquire_many(n).unwrap())
+            })
+            .collect();
+        for k in [1, 2, 3, 3] {
+            sem.release_many(k);
+        }
+        for waiter in waiters {
+            waiter.join().unwrap();
+        }
+        assert_eq!(sem.available_permits(), 0);
+    });
+}
+
+/// Waiters for two and for one, half of them timed (the model's timeouts expire at once, racing
+/// every release), while this thread releases five permits and then closes the semaphore: every
+/// waiter returns, with its permits or with an error, and the permits add up.
+#[test]
+fn timed_waiters_and_a_close_leave_the_permits_adding_up() {
+    check(|| {
+        let sem = Arc::new(Semaphore::new(0));
+        let taken = Arc::new(AtomicU32::new(0));
+        let waiters: Vec<_> = [(2, true), (2, false), (2, false), (1, true), (1, false)]
+            .into_iter()
+            .map(|(n, timed)| {
+                let (sem, taken) = (sem.clone(), taken.clone());
+                thread::spawn(move || {
+                    let got = if timed {
+                        sem.try_acquire_many_for(n, Duration::from_millis(1))
+                            .is_ok()
+                    } else {
+                        sem.acquire_many(n).is_ok()
+                    };
+                    if got {
+                        taken.fetch_add(n, Relaxed);
+                    }
+                })
+            })
+            .collect();
+        sem.release_many(2);
+        sem.release_many(3);
+        sem.close();
+        for waiter in waiters {
+            waiter.join().unwrap();
+        }
+        assert_eq!(taken.load(Relaxed) + sem.available_permits(), 5);
+    });
+}
