@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it (.ci/run calls this script): formatting, clippy (also under
-# --cfg loom), the unit, integration and doc tests, the loom models, the check that the loom
-# models catch broken variants of the primitives, the benches' build, smoke runs of the benchmark
+# --cfg loom), the unit, integration and doc tests, the loom models, the shuttle models, the check
+# that the loom and shuttle models catch broken variants of the primitives, the benches' build, smoke runs of the benchmark
 # runner and the examples, the docs with warnings denied, cargo check for Windows, macOS and
 # FreeBSD, the MSRV build and tests, and cargo package; and the hybrid MPI job under mpirun.
 # Needs only a Rust toolchain through rustup (with rustfmt and clippy) and python3; rustup adds
@@ -14,6 +14,7 @@ cd "$(dirname "$0")/.."
 
 step() { printf '\n== %s\n' "$*"; }
 loom() { RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR=target/loom "$@"; }
+shuttle() { RUSTFLAGS="--cfg loom --cfg shuttle" CARGO_TARGET_DIR=target/shuttle "$@"; }
 
 # Installs the Debian packages named that are missing, as root with apt-get; otherwise says
 # which could not be installed, in one line, and goes on.
@@ -54,7 +55,10 @@ step "the barrier past its state words' limits (2^27 episodes, 2^20 refusals; re
 cargo test --release --test limits -- --ignored --test-threads=1
 step "loom models (beside each primitive, in src/*/loom_tests.rs)"
 loom cargo test --release -p syncpoint --lib
-step "the loom models catch broken variants (scripts/mutants.py)"
+step "shuttle models: randomized schedules of 6 to 8 threads (beside each primitive, in src/*/shuttle_tests.rs)"
+shuttle cargo clippy -p syncpoint --lib --profile test -- -D warnings
+shuttle cargo test --release -p syncpoint --lib shuttle_tests
+step "the loom and shuttle models catch broken variants (scripts/mutants.py)"
 python3 scripts/mutants.py --first-kill
 step "benches build"
 cargo bench --workspace --no-run
