@@ -140,9 +140,9 @@ impl State {
 
     /// Whether a release of `k` permits that replaces this value marks `WAKING`: it wakes one
     /// waiter for one permit, and only one. A release that wakes several leaves no mark: each
-    /// woken takes its permit and passes nothing on, so that its `k` permits make at most `k`
-    /// wakes (a mark would make the first to look pass a wake on while the others are still on
-    /// their way to the permits left).
+    /// woken takes its permit and passes nothing on. (Since `DELEGATED`, a mark there would make
+    /// no wake more, since a look passes on only a wake delegated to it; the rule stays, the
+    /// simpler to argue.)
     #[inline]
     pub(super) fn marks_waking(self, k: u32) -> bool {
         self.wakes_a_single() && k.min(self.sleepers()) == 1
