@@ -254,7 +254,7 @@ HAND_WRITTEN = [
      "",
      "a release that gave its wake to the head leaves WAKING marked"),
     ("src/semaphore/waiter.rs", "settle",
-     "pass_on = owed > 0 && next.wakes_a_single() && next.permits() > 0;",
+     "pass_on = current.is_delegated() && next.wakes_a_single() && next.permits() > 0;",
      "pass_on = false;",
      "a woken waiter for one permit does not pass on the wake that releases left to it"),
     ("src/semaphore/mod.rs", "release_many",
@@ -262,13 +262,9 @@ HAND_WRITTEN = [
      "Some(if current.wakes_a_single() {",
      "a release that wakes several waiters for one permit marks WAKING (2k - 1 wakes for k)"),
     ("src/semaphore/waiter.rs", "settle",
-     "pass_on = owed > 0 && next.wakes_a_single() && next.permits() > 0;",
+     "pass_on = current.is_delegated() && next.wakes_a_single() && next.permits() > 0;",
      "pass_on = next.wakes_a_single() && next.permits() > 0;",
      "a look that cleared no mark passes a wake on"),
-    ("src/semaphore/waiter.rs", "settle",
-     "let own = current.is_waking() && look == Look::Leave;",
-     "let own = false;",
-     "a timed-out waiter that leaves with the mark does not pass the mark's wake on"),
     ("src/semaphore/waiter.rs", "acquire_one",
      "self.settle(Look::Leave);",
      "self.deregister(State::without_sleeper);",
@@ -283,8 +279,8 @@ HAND_WRITTEN = [
      "an adaptive wait does not spin through a recent wake (the convoy of sleeps)"),
     # Shown to fail by the shuttle models (listed first for them in EXPECTED; loom may kill some too).
     ("src/semaphore/waiter.rs", "settle",
-     "let owed = u32::from(own) + u32::from(current.is_delegated());",
-     "let owed = u32::from(current.is_waking());",
+     "pass_on = current.is_delegated() && next.wakes_a_single() && next.permits() > 0;",
+     "pass_on = current.is_waking() && next.wakes_a_single() && next.permits() > 0;",
      "a look that clears the mark passes a wake on whenever permits are left (the rule before "
      "the shuttle herd)"),
     ("src/semaphore/waiter.rs", "acquire_several",
@@ -400,7 +396,6 @@ src/barrier/tree.rs::climb: hand-written: a node two levels up waits for one chi
 src/barrier/tree.rs::take_spare: hand-written: an arrival cannot take the last slot at the root => shuttle::barrier::a_tree_grows_while_a_member_withdraws
 src/latch.rs::count_down_by: hand-written: a count-down lowers the count by one more => shuttle::latch::a_latch_releases_its_waiters_after_the_last_count_down
 src/semaphore/waiter.rs::acquire_several: hand-written: a woken queued waiter that finds the semaphore closed leaves without passing the turn => shuttle::semaphore::timed_waiters_and_a_close_leave_the_permits_adding_up
-src/semaphore/waiter.rs::settle: hand-written: a timed-out waiter that leaves with the mark does not pass the mark's wake on => semaphore::a_waiter_that_times_out_takes_its_mark_back
 src/semaphore/waiter.rs::settle: hand-written: a look that clears the mark passes a wake on whenever permits are left (the rule before the shuttle herd) => shuttle::semaphore::a_herd_fed_in_batches_wakes_one_sleeper_a_permit
 src/semaphore/waiter.rs::step_down: hand-written: the leaving head does not wake the queue behind it => shuttle::semaphore::waiters_for_one_and_for_several_all_get_their_permits
 """

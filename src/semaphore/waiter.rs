@@ -342,10 +342,9 @@ impl Semaphore {
     }
 
     /// One exchange that does what `look` says and settles `WAKING`: it clears the mark, which
-    /// stood for this waiter or for a wake it stands in for, and passes on the wakes it owes while
-    /// permits remain with sleepers: the one a release left to the mark (`DELEGATED`), and the
-    /// mark's own when a timed-out waiter leaves without its permit. It marks again and wakes
-    /// one; a second wake owed stays delegated to the new mark. Returns whether it took a permit.
+    /// stood for this waiter or for a wake it stands in for, and if a release left a wake to the
+    /// mark (`DELEGATED`) and permits remain with sleepers, it marks again and wakes one: the wake
+    /// passes on. Returns whether it took a permit.
     fn settle(&self, look: Look) -> Settled {
         let (mut taken, mut closed, mut pass_on) = (false, false, false);
         // Acquire: as a take, pairs with the Release of every release (`release_many`); and for
@@ -365,23 +364,18 @@ impl Semaphore {
                     current
                 }
                 .without_waking();
-                // The wakes owed: one that a release skipped for the mark (it said so,
-                // `DELEGATED`), and the mark's own if its waiter leaves without a permit. Permits
-                // alone do not tell: those left may be on their way to waiters that a release of
-                // several woke, and a wake passed on for them makes one too many (a shuttle model
-                // of eight sleepers found 9 and 10 wakes for 8 permits that way).
-                let own = current.is_waking() && look == Look::Leave;
-                let owed = u32::from(own) + u32::from(current.is_delegated());
-                pass_on = owed > 0 && next.wakes_a_single() && next.permits() > 0;
+                // The wake owed: the one that a release skipped for the mark (it said so,
+                // `DELEGATED`). Permits alone do not tell: those left may be on their way to
+                // waiters that a release of several woke, and a wake passed on for them makes one
+                // too many (a shuttle model of eight sleepers found 9 and 10 wakes for 8 permits
+                // that way). The mark's own wake needs no passing on: it reached a sleeper, whose
+                // look (its last, if it timed out) takes the permit unless another thread did.
+                pass_on = current.is_delegated() && next.wakes_a_single() && next.permits() > 0;
                 if pass_on {
                     next = next.with_waking();
-                    if owed == 2 {
-                        next = next.with_delegated();
-                    }
                 }
                 // Nothing to change: no exchange. A pass-on always changes the word (it clears a
-                // delegation it does not set again, or its waiter leaves `SLEEPERS`), so its wake
-                // goes with an exchange, as it must (issue 19 lost a wake to a pass-on that
+                // delegation it does not set again), so its wake goes with an exchange, as it must (issue 19 lost a wake to a pass-on that
                 // skipped its unchanged exchange).
                 debug_assert!(!pass_on || next != current, "a pass-on without an exchange");
                 (next != current).then_some(next)
