@@ -12,7 +12,9 @@
 //! is counted by the futex model.
 //!
 //! `RUSTFLAGS="--cfg loom --cfg shuttle" cargo test --release -p syncpoint --lib shuttle_tests`;
-//! `SYNCPOINT_SHUTTLE_RUNS` sets the schedules per model and scheduler (default 20,000).
+//! `SYNCPOINT_SHUTTLE_RUNS` sets the schedules per model and scheduler (default 20,000), and
+//! `SYNCPOINT_SHUTTLE_SEED` the seed both schedulers draw from (default fixed, so that a run in
+//! CI explores the same schedules every time; set another to explore others).
 
 use std::sync::Arc;
 
@@ -21,14 +23,20 @@ use std::sync::Arc;
 /// threads and k steps.
 const PCT_DEPTH: usize = 3;
 
-/// Runs `model` under both schedulers, `SYNCPOINT_SHUTTLE_RUNS` schedules each.
+/// Runs `model` under both schedulers, `SYNCPOINT_SHUTTLE_RUNS` schedules each, drawn from
+/// `SYNCPOINT_SHUTTLE_SEED`.
 pub(crate) fn check(model: impl Fn() + Send + Sync + 'static) {
-    let runs = std::env::var("SYNCPOINT_SHUTTLE_RUNS")
-        .ok()
-        .and_then(|runs| runs.parse().ok())
-        .unwrap_or(20_000);
+    let setting = |name: &str, default: u64| {
+        std::env::var(name)
+            .ok()
+            .and_then(|value| value.parse().ok())
+            .unwrap_or(default)
+    };
+    let runs = setting("SYNCPOINT_SHUTTLE_RUNS", 20_000) as usize;
+    let seed = setting("SYNCPOINT_SHUTTLE_SEED", 0x5eed_0022);
     let model = Arc::new(model);
     let random = model.clone();
-    shuttle::check_random(move || random(), runs);
-    shuttle::check_pct(move || model(), runs, PCT_DEPTH);
+    shuttle::check_random_with_seed(move || random(), seed, runs);
+    let pct = shuttle::scheduler::PctScheduler::new_from_seed(seed, PCT_DEPTH, runs);
+    shuttle::Runner::new(pct, shuttle::Config::new()).run(move || model());
 }
