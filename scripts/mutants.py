@@ -106,15 +106,6 @@ ARGUED = {
         "can afford; and no std test can see it on x86-64, where a Relaxed CAS is the same "
         "instruction. Without it the waiter could miss the second sender's writes "
         "(docs/design.md, Release/Acquire pairs).",
-    "src/semaphore/mod.rs::release_many: hand-written: a release that wakes several waiters for one "
-    "permit marks WAKING (2k - 1 wakes for k)":
-        "equivalent since DELEGATED (issue 22's shuttle herd): a look passes a wake on only for a "
-        "wake that a release delegated to the mark, so a mark set by a release that wakes several "
-        "makes no wake more (the first of its woken to look clears it and owes nothing); it only "
-        "lets the next release leave one wake to them, which the look then passes on. Before "
-        "DELEGATED this mutant was the 2k - 1 wakes of issue 22 (docs/design.md, Whom a release "
-        "wakes); the condition stays as the documented rule, and the herd counts (the unit test "
-        "a_release_of_k_permits_wakes_at_most_k_sleepers, the shuttle herd) hold either way.",
     "src/barrier/episode.rs::take_back_units: hand-written: a refused arrival is taken back after a "
     "reset erased it":
         "needs a late arrival (more threads than participants) whose deadline passes between "
@@ -254,7 +245,7 @@ HAND_WRITTEN = [
      "",
      "a release that gave its wake to the head leaves WAKING marked"),
     ("src/semaphore/waiter.rs", "settle",
-     "pass_on = current.is_delegated() && next.wakes_a_single() && next.permits() > 0;",
+     "pass_on = current.is_waking() && next.wakes_a_single() && next.permits() > 0;",
      "pass_on = false;",
      "a woken waiter for one permit does not pass on the wake that releases left to it"),
     ("src/semaphore/mod.rs", "release_many",
@@ -262,7 +253,7 @@ HAND_WRITTEN = [
      "Some(if current.wakes_a_single() {",
      "a release that wakes several waiters for one permit marks WAKING (2k - 1 wakes for k)"),
     ("src/semaphore/waiter.rs", "settle",
-     "pass_on = current.is_delegated() && next.wakes_a_single() && next.permits() > 0;",
+     "pass_on = current.is_waking() && next.wakes_a_single() && next.permits() > 0;",
      "pass_on = next.wakes_a_single() && next.permits() > 0;",
      "a look that cleared no mark passes a wake on"),
     ("src/semaphore/waiter.rs", "acquire_one",
@@ -279,10 +270,13 @@ HAND_WRITTEN = [
      "an adaptive wait does not spin through a recent wake (the convoy of sleeps)"),
     # Shown to fail by the shuttle models (listed first for them in EXPECTED; loom may kill some too).
     ("src/semaphore/waiter.rs", "settle",
-     "pass_on = current.is_delegated() && next.wakes_a_single() && next.permits() > 0;",
      "pass_on = current.is_waking() && next.wakes_a_single() && next.permits() > 0;",
-     "a look that clears the mark passes a wake on whenever permits are left (the rule before "
-     "the shuttle herd)"),
+     "pass_on = current.is_waking() && next.wakes_a_single();",
+     "a look passes a wake on with no permit left for it"),
+    ("src/semaphore/waiter.rs", "settle",
+     "(next != current || pass_on).then_some(next)",
+     "(next != current).then_some(next)",
+     "a take-back that marks again the mark it cleared makes no exchange and wakes nobody"),
     ("src/semaphore/waiter.rs", "acquire_several",
      "if woken_from_queue { // The queue's turn: the next queued waiter leaves too. "
      "self.pass_the_turn(); }",
@@ -357,7 +351,7 @@ src/latch.rs::count_down_by: delete self.state.wake_all_if_sleepers(previous) =>
 src/latch.rs::try_wait: Ordering::Acquire -> Relaxed => latch::arrive_and_wait_pair
 src/semaphore/mod.rs::release_many: Ordering::Release -> Relaxed => semaphore::a_waiter_for_two_sees_both_releasers_writes
 src/semaphore/mod.rs::release_many: hand-written: a release wakes nobody => semaphore::a_head_that_times_out_passes_its_permits_on
-src/semaphore/mod.rs::release_many: hand-written: a release that wakes several waiters for one permit marks WAKING (2k - 1 wakes for k) => argued
+src/semaphore/mod.rs::release_many: hand-written: a release that wakes several waiters for one permit marks WAKING (2k - 1 wakes for k) => semaphore::a_release_of_two_to_three_sleepers_wakes_two
 src/semaphore/waiter.rs::acquire_one: hand-written: a waiter for one permit that times out leaves WAKING marked => semaphore::a_waiter_that_times_out_takes_its_mark_back
 src/semaphore/waiter.rs::acquire_several: hand-written: a waiter woken from the queue takes its permits without passing the turn on => semaphore::the_queue_s_turn_passes_from_waiter_to_waiter
 src/semaphore/waiter.rs::announce: Ordering::Acquire -> Relaxed => argued
@@ -396,7 +390,8 @@ src/barrier/tree.rs::climb: hand-written: a node two levels up waits for one chi
 src/barrier/tree.rs::take_spare: hand-written: an arrival cannot take the last slot at the root => shuttle::barrier::a_tree_grows_while_a_member_withdraws
 src/latch.rs::count_down_by: hand-written: a count-down lowers the count by one more => shuttle::latch::a_latch_releases_its_waiters_after_the_last_count_down
 src/semaphore/waiter.rs::acquire_several: hand-written: a woken queued waiter that finds the semaphore closed leaves without passing the turn => shuttle::semaphore::timed_waiters_and_a_close_leave_the_permits_adding_up
-src/semaphore/waiter.rs::settle: hand-written: a look that clears the mark passes a wake on whenever permits are left (the rule before the shuttle herd) => shuttle::semaphore::a_herd_fed_in_batches_wakes_one_sleeper_a_permit
+src/semaphore/waiter.rs::settle: hand-written: a look passes a wake on with no permit left for it => shuttle::semaphore::a_herd_fed_in_batches_wakes_one_sleeper_a_permit
+src/semaphore/waiter.rs::settle: hand-written: a take-back that marks again the mark it cleared makes no exchange and wakes nobody => std
 src/semaphore/waiter.rs::step_down: hand-written: the leaving head does not wake the queue behind it => shuttle::semaphore::waiters_for_one_and_for_several_all_get_their_permits
 """
 

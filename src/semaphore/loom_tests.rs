@@ -178,7 +178,7 @@ fn a_waiter_for_two_and_one_for_one_share_a_release() {
 /// take-back that set again the mark it cleared made no exchange and woke nobody: a deadlock in
 /// about 4 minutes, the waiter for one left asleep); with the fix it ran 14 minutes without a
 /// failure, and the variant without the take-back deadlocks in 2.5. In CI the unit test
-/// `semaphore::tests::a_release_that_gives_its_wake_to_the_head_clears_its_mark` checks that
+/// `semaphore::tests::a_release_that_gives_its_wake_to_the_head_passes_a_wake_on` checks that
 /// moment. Run it by hand: `RUSTFLAGS="--cfg loom" cargo test --release -p syncpoint --lib --
 /// --ignored semaphore::loom_tests`.
 #[test]

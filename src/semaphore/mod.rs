@@ -441,12 +441,9 @@ impl Semaphore {
             .try_update(Ordering::Release, Ordering::Relaxed, |current| {
                 let released = current.released(n)?;
                 // This release will wake one waiter for one permit: say so in the same
-                // exchange, so that the next release leaves a wake to it. Or a waiter woken so
-                // is on its way: leave it one of this release's wakes, to pass on when it looks.
+                // exchange, so that releases until it looks leave the wake to it.
                 Some(if current.marks_waking(n) {
                     released.with_waking()
-                } else if current.delegates() {
-                    released.with_delegated()
                 } else {
                     released
                 })

@@ -13,17 +13,14 @@ use std::fmt;
 /// | 33..51 | `SLEEPERS` | waiters for one permit that may be asleep on the singles word  |
 /// | 51     | `CLOSED`   | the semaphore is closed: no acquire succeeds, no waiter stays  |
 /// | 52     | `WAKING`   | a release woke one waiter for one permit (only one), not yet looked |
-/// | 53     | `DELEGATED` | a later release left its wake to that waiter (`WAKING` is set) |
-/// | 54..64 | `QUEUED`   | waiters for several permits queued behind the head             |
+/// | 53..64 | `QUEUED`   | waiters for several permits queued behind the head             |
 ///
 /// The waiter fields live beside the permits so that a release learns from the value its own
 /// read-modify-write replaces whether anyone waits, and how many: no second word to read, and no
 /// wake when nobody sleeps. `WAKING` (Go's `mutexWoken`) saves the wakes that would only find
-/// the permit gone: while a woken waiter for one permit is on its way, a release leaves one of its
-/// wakes to it (marking `DELEGATED`), and the woken waiter, when it looks, passes that wake on if
-/// permits and sleepers remain. Only one release delegates to a mark; the next ones wake as usual,
-/// so that a wake passed on always stands for a release's wake: permits alone would not tell (those
-/// left may be on their way to waiters that other releases woke).
+/// the permit gone: while a woken waiter for one permit is on its way, a release of one permit
+/// wakes nobody, and the woken waiter, when it looks, passes a wake on if permits and sleepers
+/// remain.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(super) struct State(u64);
 
@@ -36,9 +33,8 @@ impl State {
     const SLEEPERS_MASK: u64 = (1 << 18) - 1;
     const CLOSED: u64 = 1 << 51;
     const WAKING: u64 = 1 << 52;
-    const DELEGATED: u64 = 1 << 53;
-    const QUEUED_SHIFT: u32 = 54;
-    const QUEUED_MASK: u64 = (1 << 10) - 1;
+    const QUEUED_SHIFT: u32 = 53;
+    const QUEUED_MASK: u64 = (1 << 11) - 1;
     const ONE_SLEEPER: u64 = 1 << State::SLEEPERS_SHIFT;
     const ONE_QUEUED: u64 = 1 << State::QUEUED_SHIFT;
 
@@ -104,30 +100,9 @@ impl State {
         State(self.0 | State::WAKING)
     }
 
-    /// The word without the mark, and without the wake a release delegated to it.
     #[inline]
     pub(super) fn without_waking(self) -> State {
-        State(self.0 & !(State::WAKING | State::DELEGATED))
-    }
-
-    /// Whether a release left its wake to the woken waiter marked by `WAKING`.
-    #[inline]
-    pub(super) fn is_delegated(self) -> bool {
-        self.0 & State::DELEGATED != 0
-    }
-
-    /// Whether a release that replaces this value leaves one of its wakes to the waiter already
-    /// on its way (`WAKING`), marking `DELEGATED`: only the first release after the mark does;
-    /// none while a handoff keeps the permits or once closed (they wake no waiter for one).
-    #[inline]
-    pub(super) fn delegates(self) -> bool {
-        self.0 & (State::WAKING | State::DELEGATED | State::HANDOFF | State::CLOSED)
-            == State::WAKING
-    }
-
-    #[inline]
-    pub(super) fn with_delegated(self) -> State {
-        State(self.0 | State::DELEGATED)
+        State(self.0 & !State::WAKING)
     }
 
     /// Whether a release that replaces this value wakes a waiter for one permit: one sleeps,
@@ -140,9 +115,9 @@ impl State {
 
     /// Whether a release of `k` permits that replaces this value marks `WAKING`: it wakes one
     /// waiter for one permit, and only one. A release that wakes several leaves no mark: each
-    /// woken takes its permit and passes nothing on. (Since `DELEGATED`, a mark there would make
-    /// no wake more, since a look passes on only a wake delegated to it; the rule stays, the
-    /// simpler to argue.)
+    /// woken takes its permit and passes nothing on, so that its `k` permits make at most `k`
+    /// wakes (a mark would make the first to look pass a wake on while the others are still on
+    /// their way to the permits left).
     #[inline]
     pub(super) fn marks_waking(self, k: u32) -> bool {
         self.wakes_a_single() && k.min(self.sleepers()) == 1
@@ -245,16 +220,14 @@ impl fmt::Debug for State {
             .field("sleepers", &self.sleepers())
             .field("closed", &self.is_closed())
             .field("waking", &self.is_waking())
-            .field("delegated", &self.is_delegated())
             .field("queued", &self.queued())
             .finish()
     }
 }
 
-const _: () = assert!(State::QUEUED_SHIFT + 10 == 64);
+const _: () = assert!(State::QUEUED_SHIFT + 11 == 64);
 const _: () = assert!(State::SLEEPERS_SHIFT + 18 == 51 && State::CLOSED << 1 == State::WAKING);
-const _: () = assert!(State::WAKING << 1 == State::DELEGATED);
-const _: () = assert!(State::DELEGATED << 1 == State::ONE_QUEUED);
+const _: () = assert!(State::WAKING << 1 == State::ONE_QUEUED);
 const _: () = assert!(State::HEAD == 1 << 32 && State::HANDOFF == State::PERMITS + 1);
 
 #[cfg(test)]

@@ -283,8 +283,8 @@ impl Semaphore {
 
     /// After a release that replaced `before` with `k` more permits: signal the head if the
     /// permits now reach its need, and wake one waiter for one permit for each other permit, as
-    /// many as sleep, less the one left to the waiter already on its way (`DELEGATED`, marked by
-    /// this release's exchange). At most `k` wakes; none when nobody waits.
+    /// many as sleep, less the one already on its way (`WAKING`). At most `k` wakes; none when
+    /// nobody waits.
     #[cold]
     pub(super) fn wake_after_release(&self, before: State, k: u32) {
         if before.is_closed() {
@@ -301,10 +301,9 @@ impl Semaphore {
         if before.has_handoff() {
             return;
         }
-        if before.delegates() {
-            // A woken waiter for one permit has yet to look, and this release marked one of its
-            // wakes as left to it: it passes that wake on when it looks, if permits and sleepers
-            // remain (`settle`). A release after this one wakes as usual.
+        if before.is_waking() {
+            // A woken waiter for one permit has yet to look: it takes one of these permits, or
+            // finds them gone, or passes its wake on (`settle`).
             wakes = wakes.saturating_sub(1);
         }
         let singles = wakes.min(before.sleepers()).min(after);
@@ -342,9 +341,9 @@ impl Semaphore {
     }
 
     /// One exchange that does what `look` says and settles `WAKING`: it clears the mark, which
-    /// stood for this waiter or for a wake it stands in for, and if a release left a wake to the
-    /// mark (`DELEGATED`) and permits remain with sleepers, it marks again and wakes one: the wake
-    /// passes on. Returns whether it took a permit.
+    /// stood for this waiter or for a wake it stands in for, and if permits remain with sleepers
+    /// it marks again and wakes one, so a wake that releases left to the mark passes on. Returns
+    /// whether it took a permit.
     fn settle(&self, look: Look) -> Settled {
         let (mut taken, mut closed, mut pass_on) = (false, false, false);
         // Acquire: as a take, pairs with the Release of every release (`release_many`); and for
@@ -364,21 +363,16 @@ impl Semaphore {
                     current
                 }
                 .without_waking();
-                // The wake owed: the one that a release skipped for the mark (it said so,
-                // `DELEGATED`). Permits alone do not tell: those left may be on their way to
-                // waiters that a release of several woke, and a wake passed on for them makes one
-                // too many (a shuttle model of eight sleepers found 9 and 10 wakes for 8 permits
-                // that way). The mark's own wake needs no passing on: it reached a sleeper, whose
-                // look (its last, if it timed out) takes the permit unless another thread did.
-                pass_on = current.is_delegated() && next.wakes_a_single() && next.permits() > 0;
+                // Only a look that clears a mark passes a wake on: the releases that skipped
+                // their wakes did so for a mark, and a release that woke several left none.
+                pass_on = current.is_waking() && next.wakes_a_single() && next.permits() > 0;
                 if pass_on {
                     next = next.with_waking();
                 }
-                // Nothing to change: no exchange. A pass-on always changes the word (it clears a
-                // delegation it does not set again), so its wake goes with an exchange, as it must (issue 19 lost a wake to a pass-on that
-                // skipped its unchanged exchange).
-                debug_assert!(!pass_on || next != current, "a pass-on without an exchange");
-                (next != current).then_some(next)
+                // Nothing to change: no exchange. A pass-on changes the word even when it marks
+                // again the mark it cleared (a take-back): it exchanges, so that its wake goes with
+                // a value still current, and it wakes.
+                (next != current || pass_on).then_some(next)
             });
         if settled.is_err() {
             return Settled::Waiting;
