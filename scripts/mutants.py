@@ -586,9 +586,10 @@ def shuttle_test(workspace, *args):
     """As `cargo_test`, for the shuttle models (--cfg loom --cfg shuttle)."""
     env = dict(os.environ)
     env["RUSTFLAGS"] = "--cfg loom --cfg shuttle"
-    # The test command's own target directory for these (scripts/test-all.sh): its dependencies
-    # are built already.
-    env["CARGO_TARGET_DIR"] = os.path.join(ROOT, "target", "shuttle")
+    # A directory of its own, as for the loom models: a mutant's build must never be what a later
+    # `cargo test` in the repository runs (sharing target/shuttle once left a mutated test
+    # binary that a run by hand took for the real one).
+    env["CARGO_TARGET_DIR"] = os.path.join(ROOT, "target", "mutants-shuttle")
     code, out = run(
         ["cargo", "test", "--release", "-q", "-p", "syncpoint", "--lib", "--"] + list(args),
         workspace, env, TIMEOUT_S,
