@@ -562,12 +562,16 @@ def model_path(primitive, model=""):
     return "%s::loom_tests::%s" % (primitive, model)
 
 
-def cargo_test(workspace, *args):
-    """Runs the library's tests built with --cfg loom, with `args` for the test binary; returns
-    (exit code, output), or (None, "") on a timeout."""
+def cargo_test(workspace, *args, shuttle=False):
+    """Runs the library's tests built with --cfg loom (and --cfg shuttle, for the shuttle models),
+    with `args` for the test binary; returns (exit code, output), or (None, "") on a timeout."""
     env = dict(os.environ)
-    env["RUSTFLAGS"] = "--cfg loom"
-    env["CARGO_TARGET_DIR"] = os.path.join(ROOT, "target", "mutants")
+    env["RUSTFLAGS"] = "--cfg loom --cfg shuttle" if shuttle else "--cfg loom"
+    # Directories of their own, never the test command's: a mutant's build must never be what a
+    # later `cargo test` in the repository runs (sharing target/shuttle once left a mutated test
+    # binary that a run by hand took for the real one).
+    env["CARGO_TARGET_DIR"] = os.path.join(ROOT, "target",
+                                           "mutants-shuttle" if shuttle else "mutants")
     code, out = run(
         ["cargo", "test", "--release", "-q", "-p", "syncpoint", "--lib", "--"] + list(args),
         workspace, env, TIMEOUT_S,
@@ -582,27 +586,10 @@ def shuttle_path(primitive, model=""):
     return "%s::shuttle_tests::%s" % (primitive, model)
 
 
-def shuttle_test(workspace, *args):
-    """As `cargo_test`, for the shuttle models (--cfg loom --cfg shuttle)."""
-    env = dict(os.environ)
-    env["RUSTFLAGS"] = "--cfg loom --cfg shuttle"
-    # A directory of its own, as for the loom models: a mutant's build must never be what a later
-    # `cargo test` in the repository runs (sharing target/shuttle once left a mutated test
-    # binary that a run by hand took for the real one).
-    env["CARGO_TARGET_DIR"] = os.path.join(ROOT, "target", "mutants-shuttle")
-    code, out = run(
-        ["cargo", "test", "--release", "-q", "-p", "syncpoint", "--lib", "--"] + list(args),
-        workspace, env, TIMEOUT_S,
-    )
-    if code is not None and compile_error(out):
-        sys.exit("mutant did not compile:\n" + out[-3000:])
-    return code, out
-
-
 def shuttle_names(workspace, primitive):
     """The shuttle models of one primitive, named shuttle::<primitive>::<model>."""
     prefix = shuttle_path(primitive)
-    _, out = shuttle_test(workspace, prefix, "--list")
+    _, out = cargo_test(workspace, prefix, "--list", shuttle=True)
     return ["shuttle::%s::%s" % (primitive, line[len(prefix):].rsplit(": test", 1)[0])
             for line in out.split("\n") if line.startswith(prefix) and line.endswith(": test")]
 
@@ -610,7 +597,7 @@ def shuttle_names(workspace, primitive):
 def shuttle_fails(workspace, name):
     """Runs one shuttle model (shuttle::<primitive>::<model>); returns whether it failed or hung."""
     _, primitive, model = name.split("::", 2)
-    return shuttle_test(workspace, "--exact", shuttle_path(primitive, model))[0] != 0
+    return cargo_test(workspace, "--exact", shuttle_path(primitive, model), shuttle=True)[0] != 0
 
 
 def std_tests_fail(workspace, std_tests):
@@ -730,7 +717,7 @@ def main():
             names["shuttle::" + test] = shuttle_names(workspace, test)
         failing = baseline_failures(workspace, tests)
         if any(names["shuttle::" + t] for t in tests):
-            code, out = shuttle_test(workspace, "shuttle_tests")
+            code, out = cargo_test(workspace, "shuttle_tests", shuttle=True)
             if code != 0:
                 failing.append(out[-3000:])
         if failing:
