@@ -72,6 +72,51 @@ TIMEOUT_S = 600
 # Mutant name -> why it may survive: a weaker form argued correct, or a window that no bounded
 # model or std test here reaches, argued instead. Keep the argument in docs/testing.md too.
 ARGUED = {
+    "src/semaphore/waiter.rs::acquire_several: Ordering::Acquire -> Relaxed":
+        "the head word's vacancy (issue 22's tickets): the leaving head vacates the word (a swap) "
+        "before the Release exchange on the ticket word that passes the turn, and the next head "
+        "claims it (a swap) after an Acquire read of that exchange (its draw, or its look), so "
+        "the vacating comes before the claim in the head word's modification order. Relaxed, a "
+        "weakly ordered machine could let the vacating land after the claim and wipe the new "
+        "head's need: it would wait for a signal that no release sets. loom orders the "
+        "read-modify-writes of a word as it runs them, so there the claim always follows the "
+        "vacating; x86-64 keeps that order too (docs/design.md, Why no sleeper is stranded).",
+    "src/semaphore/waiter.rs::ready: Ordering::Acquire -> Relaxed":
+        "the head word's vacancy (issue 22's tickets): the leaving head vacates the word (a swap) "
+        "before the Release exchange on the ticket word that passes the turn, and the next head "
+        "claims it (a swap) after an Acquire read of that exchange (its draw, or its look), so "
+        "the vacating comes before the claim in the head word's modification order. Relaxed, a "
+        "weakly ordered machine could let the vacating land after the claim and wipe the new "
+        "head's need: it would wait for a signal that no release sets. loom orders the "
+        "read-modify-writes of a word as it runs them, so there the claim always follows the "
+        "vacating; x86-64 keeps that order too (docs/design.md, Why no sleeper is stranded).",
+    "src/semaphore/waiter.rs::leave_the_queue: Ordering::Release -> Relaxed":
+        "the head word's vacancy (issue 22's tickets): the leaving head vacates the word (a swap) "
+        "before the Release exchange on the ticket word that passes the turn, and the next head "
+        "claims it (a swap) after an Acquire read of that exchange (its draw, or its look), so "
+        "the vacating comes before the claim in the head word's modification order. Relaxed, a "
+        "weakly ordered machine could let the vacating land after the claim and wipe the new "
+        "head's need: it would wait for a signal that no release sets. loom orders the "
+        "read-modify-writes of a word as it runs them, so there the claim always follows the "
+        "vacating; x86-64 keeps that order too (docs/design.md, Why no sleeper is stranded).",
+    "src/semaphore/waiter.rs::wake_after_close: Ordering::Release -> Relaxed #2":
+        "the close's signal on the head word: the head's Acquire fetch_and that clears the "
+        "signal reads it, so the close's fetch_or of CLOSED comes before the head's next exchange "
+        "on the state, which then finds the semaphore closed. Relaxed, that exchange could come "
+        "first in the state's order, find no close and too few permits, and the head would sleep "
+        "again on a word whose signal it has cleared. loom runs read-modify-writes in the order "
+        "it schedules them, so the head's exchange, which follows the close in time, always reads "
+        "it there. Until issue 22 a model killed it through the queue's chain of closes, which "
+        "the close's wake of the whole queue replaced (docs/design.md, Closing).",
+    "src/semaphore/waiter.rs::register: Ordering::Release -> Relaxed":
+        "a waiter for one loads `singles` before it counts itself in; the Release orders that "
+        "load before the read-modify-write of a release that reads the registration (through its "
+        "Acquire fence) and then bumps `singles`, so the load cannot read that bump. Relaxed, the "
+        "memory model allows the load to read it (load buffering), and the waiter would sleep on "
+        "the bumped value after its wake had come. loom never lets a load read a value written "
+        "after it, and x86-64 forbids it; until issue 22 the registration was AcqRel and the "
+        "queue's models killed its Acquire half, not this one (docs/design.md, Why no sleeper is "
+        "stranded).",
     "src/semaphore/mod.rs::close: Ordering::Acquire -> Relaxed":
         "the close's Acquire pairs with the head's Release publication of HEAD, so that its "
         "read of the head word sees the need the head claimed before (a Relaxed close could read "
@@ -220,22 +265,18 @@ HAND_WRITTEN = [
      "self.wake_singles(before.sleepers());",
      "",
      "a close wakes no waiter for one permit"),
-    ("src/semaphore/waiter.rs", "queue_up",
-     "self.pass_the_turn(); Err(Failed::Closed)",
-     "Err(Failed::Closed)",
-     "a queued waiter that leaves a closed semaphore does not pass the turn on"),
     ("src/semaphore/state.rs", "can_take",
-     "self.0 & (State::HANDOFF | State::CLOSED) == 0 && self.permits() >= n",
-     "!self.has_handoff() && self.permits() >= n",
+     "self.0 & (State::HANDOFF | State::CLOSED | head) == 0 && self.permits() >= n",
+     "self.0 & (State::HANDOFF | head) == 0 && self.permits() >= n",
      "an acquire takes permits from a closed semaphore"),
     ("src/semaphore/waiter.rs", "announce",
      "if !now.has_handoff() && !now.is_closed() { self.semaphore .wake_singles(now.sleepers().min(now.permits())); }",
      "",
      "a signalled head that lost its permits does not pass the wake on"),
-    ("src/semaphore/waiter.rs", "acquire_several",
-     "if !woken_from_queue && self.take(n) {",
-     "if self.take(n) {",
-     "a waiter woken from the queue takes its permits without passing the turn on"),
+    ("src/semaphore/waiter.rs", "take_or_look",
+     "if n >= 2 && self.tickets.load(Ordering::Relaxed).has_holders() {",
+     "if false {",
+     "a newcomer for several takes the permits while tickets are out (it overtakes the queue)"),
     ("src/semaphore/waiter.rs", "wake_after_release",
      "self.wake_singles(singles);",
      "",
@@ -260,10 +301,10 @@ HAND_WRITTEN = [
      "self.settle(Look::Leave);",
      "self.deregister(State::without_sleeper);",
      "a waiter for one permit that times out leaves WAKING marked"),
-    ("src/semaphore/waiter.rs", "announce",
-     "(self.semaphore.head.load(Ordering::Relaxed) != 0).then_some(bumps)",
-     "Some(bumps)",
-     "a queued waiter sleeps without looking at the head word"),
+    ("src/semaphore/waiter.rs", "ready",
+     "tickets.is_turn(self.ticket).then_some(Ok(()))",
+     "(self.semaphore.head.load(Ordering::Relaxed) == 0).then_some(Ok(()))",
+     "a queued waiter goes on when the head word is vacant, whatever its ticket"),
     ("src/wait/spin.rs", "register",
      "end = end.max(woke + WAKING_SPIN);",
      "end = end.max(woke);",
@@ -278,14 +319,13 @@ HAND_WRITTEN = [
      "(next != current).then_some(next)",
      "a take-back that marks again the mark it cleared makes no exchange and wakes nobody"),
     ("src/semaphore/waiter.rs", "acquire_several",
-     "if woken_from_queue { // The queue's turn: the next queued waiter leaves too. "
-     "self.pass_the_turn(); }",
-     "if woken_from_queue {}",
-     "a woken queued waiter that finds the semaphore closed leaves without passing the turn"),
+     "self.leave_the_queue(ticket); Err(Failed::TimedOut)",
+     "Err(Failed::TimedOut)",
+     "a queued waiter that times out leaves its ticket behind (the turn stops at it)"),
     ("src/semaphore/waiter.rs", "step_down",
-     "self.wake_the_queue(now); if !now.has_handoff()",
+     "self.leave_the_queue(ticket); if !now.has_handoff()",
      "if !now.has_handoff()",
-     "the leaving head does not wake the queue behind it"),
+     "the leaving head does not pass the turn"),
     ("src/barrier/tree.rs", "climb",
      "shape.children(level + 1, parent),",
      "shape.children(level + 1, parent) + u32::from(level > 0),",
@@ -298,10 +338,6 @@ HAND_WRITTEN = [
      "let left = (state & COUNT).saturating_sub(n);",
      "let left = (state & COUNT).saturating_sub(n + 1);",
      "a count-down lowers the count by one more"),
-    ("src/semaphore/waiter.rs", "step_down",
-     "let now = self.state.fetch_add(0, Ordering::AcqRel); self.wake_the_queue(now); if !now.has_handoff()",
-     "let now = self.state.load(Ordering::Acquire); self.wake_the_queue(now); if !now.has_handoff()",
-     "the leaving head reads the state with a load, not an exchange"),
 ]
 
 # Every mutant, by name, and what kills it: the loom model (file::model) that killed it in the last
@@ -353,12 +389,9 @@ src/semaphore/mod.rs::release_many: Ordering::Release -> Relaxed => semaphore::a
 src/semaphore/mod.rs::release_many: hand-written: a release wakes nobody => semaphore::a_head_that_times_out_passes_its_permits_on
 src/semaphore/mod.rs::release_many: hand-written: a release that wakes several waiters for one permit marks WAKING (2k - 1 wakes for k) => semaphore::a_release_of_two_to_three_sleepers_wakes_two
 src/semaphore/waiter.rs::acquire_one: hand-written: a waiter for one permit that times out leaves WAKING marked => semaphore::a_waiter_that_times_out_takes_its_mark_back
-src/semaphore/waiter.rs::acquire_several: hand-written: a waiter woken from the queue takes its permits without passing the turn on => semaphore::the_queue_s_turn_passes_from_waiter_to_waiter
 src/semaphore/waiter.rs::announce: Ordering::Acquire -> Relaxed => argued
-src/semaphore/waiter.rs::announce: hand-written: a queued waiter sleeps without looking at the head word => semaphore::waiters_for_several_queue_behind_the_head
 src/semaphore/waiter.rs::announce: hand-written: a signalled head that lost its permits does not pass the wake on => argued
 src/semaphore/waiter.rs::lead: Ordering::Release -> Relaxed => semaphore::a_signalled_head_that_loses_its_permits_passes_them_on
-src/semaphore/waiter.rs::register: Ordering::AcqRel -> Relaxed => semaphore::waiters_for_several_queue_behind_the_head
 src/semaphore/waiter.rs::settle: Ordering::Acquire -> Relaxed => argued
 src/semaphore/waiter.rs::settle: hand-written: a woken waiter for one permit does not pass on the wake that releases left to it => semaphore::two_sleepers_two_releases
 src/semaphore/waiter.rs::settle: hand-written: a look that cleared no mark passes a wake on => semaphore::a_release_of_two_to_three_sleepers_wakes_two
@@ -366,11 +399,6 @@ src/semaphore/waiter.rs::signal_head: Ordering::Release -> Relaxed => semaphore:
 src/semaphore/waiter.rs::signal_head: delete self.head.wake(1) => semaphore::a_signalled_head_that_loses_its_permits_passes_them_on
 src/semaphore/waiter.rs::signal_head: hand-written: a release gives up when a signal is already pending => semaphore::a_signalled_head_that_loses_its_permits_passes_them_on
 src/semaphore/waiter.rs::signal_head: hand-written: a release sets the signal with fetch_or, also on a vacant head word => semaphore::waiters_for_several_queue_behind_the_head
-src/semaphore/waiter.rs::step_down: Ordering::AcqRel -> Relaxed => semaphore::a_waiter_for_two_sees_both_releasers_writes
-src/semaphore/waiter.rs::wake_the_queue: Ordering::Release -> Relaxed => semaphore::waiters_for_several_queue_behind_the_head
-src/semaphore/waiter.rs::wake_the_queue: delete self.queue.wake(1) => semaphore::the_queue_s_turn_passes_from_waiter_to_waiter
-src/semaphore/waiter.rs::queue_up: hand-written: a queued waiter that leaves a closed semaphore does not pass the turn on => semaphore::a_close_reaches_the_waiters_queued_behind_the_head
-src/semaphore/waiter.rs::step_down: hand-written: the leaving head reads the state with a load, not an exchange => semaphore::the_queue_s_turn_passes_from_waiter_to_waiter
 src/semaphore/waiter.rs::take_or_look: Ordering::Acquire -> Relaxed => semaphore::mutual_exclusion
 src/semaphore/waiter.rs::wake_after_release: delete fence(Ordering::Acquire); => semaphore::a_signalled_head_that_loses_its_permits_passes_them_on
 src/semaphore/waiter.rs::wake_after_release: hand-written: a release that gave its wake to the head leaves WAKING marked => std
@@ -389,10 +417,21 @@ src/wait/spin.rs::register: hand-written: an adaptive wait does not spin through
 src/barrier/tree.rs::climb: hand-written: a node two levels up waits for one child more than it has (loom's trees have two levels) => shuttle::barrier::a_tree_of_eight_passes_nobody_early
 src/barrier/tree.rs::take_spare: hand-written: an arrival cannot take the last slot at the root => shuttle::barrier::a_tree_grows_while_a_member_withdraws
 src/latch.rs::count_down_by: hand-written: a count-down lowers the count by one more => shuttle::latch::a_latch_releases_its_waiters_after_the_last_count_down
-src/semaphore/waiter.rs::acquire_several: hand-written: a woken queued waiter that finds the semaphore closed leaves without passing the turn => shuttle::semaphore::timed_waiters_and_a_close_leave_the_permits_adding_up
 src/semaphore/waiter.rs::settle: hand-written: a look passes a wake on with no permit left for it => shuttle::semaphore::a_herd_fed_in_batches_wakes_one_sleeper_a_permit
 src/semaphore/waiter.rs::settle: hand-written: a take-back that marks again the mark it cleared makes no exchange and wakes nobody => std
-src/semaphore/waiter.rs::step_down: hand-written: the leaving head does not wake the queue behind it => shuttle::semaphore::waiters_for_one_and_for_several_all_get_their_permits
+src/semaphore/waiter.rs::acquire_several: Ordering::Acquire -> Relaxed => argued
+src/semaphore/waiter.rs::acquire_several: hand-written: a queued waiter that times out leaves its ticket behind (the turn stops at it) => shuttle::semaphore::waiters_for_several_are_served_in_arrival_order
+src/semaphore/waiter.rs::leave_the_queue: Ordering::Release -> Relaxed => argued
+src/semaphore/waiter.rs::leave_the_queue: Ordering::Release -> Relaxed #2 => semaphore::waiters_for_several_queue_behind_the_head
+src/semaphore/waiter.rs::leave_the_queue: delete self.queue.wake_all() => semaphore::the_queue_s_turn_passes_from_waiter_to_waiter
+src/semaphore/waiter.rs::ready: Ordering::Acquire -> Relaxed => argued
+src/semaphore/waiter.rs::ready: hand-written: a queued waiter goes on when the head word is vacant, whatever its ticket => semaphore::the_queue_s_turn_passes_from_waiter_to_waiter
+src/semaphore/waiter.rs::register: Ordering::Release -> Relaxed => argued
+src/semaphore/waiter.rs::step_down: Ordering::Acquire -> Relaxed => semaphore::a_waiter_for_two_sees_both_releasers_writes
+src/semaphore/waiter.rs::step_down: hand-written: the leaving head does not pass the turn => shuttle::semaphore::waiters_for_one_and_for_several_all_get_their_permits
+src/semaphore/waiter.rs::take_or_look: hand-written: a newcomer for several takes the permits while tickets are out (it overtakes the queue) => semaphore::a_newcomer_for_several_is_served_after_those_queued
+src/semaphore/waiter.rs::wake_after_close: Ordering::Release -> Relaxed #2 => argued
+src/semaphore/waiter.rs::wake_after_close: delete self.queue.wake_all() => semaphore::a_close_reaches_a_waiter_queued_behind_the_head
 """
 
 ORDERING = re.compile(r"Ordering::(Acquire|Release|AcqRel|SeqCst)")

@@ -202,6 +202,15 @@ impl Futex {
         self.queue.wake(&self.word, n);
     }
 
+    /// Wakes every thread asleep on this word: for words whose sleepers each look whether the
+    /// wake was for them (the semaphore's queue).
+    #[inline]
+    pub(crate) fn wake_all(&self) {
+        #[cfg(all(test, not(loom)))]
+        crate::testing::wake(self.address());
+        self.queue.wake_all(&self.word);
+    }
+
     /// Wakes every sleeper if `previous`, the value a read-modify-write just replaced, had
     /// [`SLEEPERS`] set. The caller's read-modify-write must have cleared the bit.
     #[inline]

@@ -8,8 +8,9 @@
 //! | `permit.rs` | the guards: [`SemaphorePermit`], [`OwnedSemaphorePermit`] |
 //! | `error.rs` | why an acquire returned without its permits: [`AcquireError`], [`TryAcquireError`], [`AcquireTimeoutError`] |
 //! | `waiter.rs` | the slow paths: waiters for one permit, the head and the queue of waiters for several, and the release that wakes them |
-//! | `words.rs` | the [`Semaphore`] type: its state word and its three futex words |
+//! | `words.rs` | the [`Semaphore`] type: its state word, its three futex words and the ticket word |
 //! | `state.rs` | the state word: permits and who waits, every bit named |
+//! | `tickets.rs` | the queue's ticket word: waiters for several served in arrival order |
 //!
 //! Beside them, `loom_tests.rs` (the loom models) and `tests.rs` (unit tests that count the
 //! sleeps a release causes).
@@ -27,6 +28,7 @@ mod shuttle_tests;
 mod state;
 #[cfg(all(test, not(loom)))]
 mod tests;
+mod tickets;
 mod waiter;
 mod words;
 
@@ -42,6 +44,7 @@ use state::State;
 use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use tickets::Tickets;
 use waiter::Failed;
 
 impl Semaphore {
@@ -85,6 +88,7 @@ impl Semaphore {
                 singles: Futex::new(0),
                 head: Futex::new(0),
                 queue: Futex::new(0),
+                tickets: Word::from_bits(Tickets::new().bits()),
                 policy: WaitPolicy::Adaptive,
             }
         }
@@ -226,8 +230,9 @@ impl Semaphore {
     /// # Errors
     ///
     /// Changing nothing: [`TryAcquireError::NoPermits`] if fewer than `n` are available (or
-    /// the permits are kept for a waiter for several), [`TryAcquireError::Closed`] if the
-    /// semaphore is closed.
+    /// the permits are kept for a waiter for several, or, for `n >= 2`, waiters for several
+    /// are already waiting: they come first), [`TryAcquireError::Closed`] if the semaphore is
+    /// closed.
     ///
     /// # Panics
     ///

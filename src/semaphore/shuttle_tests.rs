@@ -1,6 +1,6 @@
 //! shuttle models of `Semaphore` (`cfg(all(shuttle, test))`; src/shuttle_models.rs says what
 //! they add to the loom models beside them): the herd, the head and the queue, timeouts and a
-//! close, with 5 to 8 waiters.
+//! close, the queue's order, with 5 to 8 waiters.
 
 use super::Semaphore;
 use crate::primitive::{AtomicU32, Ordering::Relaxed};
@@ -98,5 +98,51 @@ fn timed_waiters_and_a_close_leave_the_permits_adding_up() {
             waiter.join().unwrap();
         }
         assert_eq!(taken.load(Relaxed) + sem.available_permits(), 5);
+    });
+}
+
+/// Six waiters for two arrive one after another (each once the one before has drawn its
+/// ticket), every other one timed (its timeout races the permits); one release of two starts a
+/// chain in which each waiter served releases its two permits for the next. Whoever is served is
+/// served in arrival order, the timed-out waiters' tickets skipped (issue 22: a waiter for
+/// several never overtakes one already queued).
+#[test]
+fn waiters_for_several_are_served_in_arrival_order() {
+    check(|| {
+        let sem = Arc::new(Semaphore::new(0));
+        // 1 + the arrival index of the waiter served last.
+        let last = Arc::new(AtomicU32::new(0));
+        let waiters: Vec<_> = (0..6u8)
+            .map(|i| {
+                let (waiting, last) = (sem.clone(), last.clone());
+                let waiter = thread::spawn(move || {
+                    let sem = waiting;
+                    let got = if i % 2 == 1 {
+                        sem.try_acquire_many_for(2, Duration::from_millis(1))
+                            .is_ok()
+                    } else {
+                        sem.acquire_many(2).is_ok()
+                    };
+                    if got {
+                        let before = last.swap(u32::from(i) + 1, Relaxed);
+                        assert!(before <= u32::from(i), "{i} served after {}", before - 1);
+                        sem.release_many(2);
+                    }
+                });
+                while sem.tickets.load(Relaxed).out() <= i {
+                    thread::yield_now();
+                }
+                waiter
+            })
+            .collect();
+        sem.release_many(2);
+        for waiter in waiters {
+            waiter.join().unwrap();
+        }
+        assert!(
+            last.load(Relaxed) >= 5,
+            "the last untimed waiter is served last, or after it the timed one"
+        );
+        assert_eq!(sem.available_permits(), 2);
     });
 }

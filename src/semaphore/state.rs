@@ -13,7 +13,7 @@ use std::fmt;
 /// | 33..51 | `SLEEPERS` | waiters for one permit that may be asleep on the singles word  |
 /// | 51     | `CLOSED`   | the semaphore is closed: no acquire succeeds, no waiter stays  |
 /// | 52     | `WAKING`   | a release woke one waiter for one permit (only one), not yet looked |
-/// | 53..64 | `QUEUED`   | waiters for several permits queued behind the head             |
+/// | 53..64 |            | unused (the queue of waiters for several is in `tickets.rs`)   |
 ///
 /// The waiter fields live beside the permits so that a release learns from the value its own
 /// read-modify-write replaces whether anyone waits, and how many: no second word to read, and no
@@ -33,10 +33,7 @@ impl State {
     const SLEEPERS_MASK: u64 = (1 << 18) - 1;
     const CLOSED: u64 = 1 << 51;
     const WAKING: u64 = 1 << 52;
-    const QUEUED_SHIFT: u32 = 53;
-    const QUEUED_MASK: u64 = (1 << 11) - 1;
     const ONE_SLEEPER: u64 = 1 << State::SLEEPERS_SHIFT;
-    const ONE_QUEUED: u64 = 1 << State::QUEUED_SHIFT;
 
     /// A semaphore holding `permits` permits, with nobody waiting.
     pub(super) const fn new(permits: u32) -> State {
@@ -72,12 +69,6 @@ impl State {
     pub(super) fn sleepers(self) -> u32 {
         ((self.0 >> State::SLEEPERS_SHIFT) & State::SLEEPERS_MASK) as u32
     }
-
-    #[inline]
-    pub(super) fn queued(self) -> u32 {
-        ((self.0 >> State::QUEUED_SHIFT) & State::QUEUED_MASK) as u32
-    }
-
     /// Whether the semaphore is closed.
     #[inline]
     pub(super) fn is_closed(self) -> bool {
@@ -131,9 +122,19 @@ impl State {
     }
 
     /// Whether a thread that is not the head can take `n` permits now: the semaphore is open,
-    /// no handoff keeps the permits, and there are as many.
+    /// no handoff keeps the permits, there are as many, and, for `n >= 2`, no head waits (a
+    /// waiter for several that is not the head also looks at the queue: `Semaphore::take_or_look`).
     #[inline]
     pub(super) fn can_take(self, n: u32) -> bool {
+        let head = if n >= 2 { State::HEAD } else { 0 };
+        self.0 & (State::HANDOFF | State::CLOSED | head) == 0 && self.permits() >= n
+    }
+
+    /// Whether the waiter whose turn it is can take its `n` permits at once, as the head that
+    /// has not waited: the semaphore is open, no handoff keeps the permits (there is no head to
+    /// keep them for), and there are as many.
+    #[inline]
+    pub(super) fn can_take_in_turn(self, n: u32) -> bool {
         self.0 & (State::HANDOFF | State::CLOSED) == 0 && self.permits() >= n
     }
 
@@ -168,18 +169,6 @@ impl State {
     pub(super) fn without_sleeper(self) -> State {
         debug_assert!(self.sleepers() > 0);
         State(self.0 - State::ONE_SLEEPER)
-    }
-
-    /// The word with one more queued waiter, or `None` if the field is full.
-    #[inline]
-    pub(super) fn with_queued(self) -> Option<State> {
-        (self.queued() < State::QUEUED_MASK as u32).then(|| State(self.0 + State::ONE_QUEUED))
-    }
-
-    #[inline]
-    pub(super) fn without_queued(self) -> State {
-        debug_assert!(self.queued() > 0);
-        State(self.0 - State::ONE_QUEUED)
     }
 
     #[inline]
@@ -220,14 +209,11 @@ impl fmt::Debug for State {
             .field("sleepers", &self.sleepers())
             .field("closed", &self.is_closed())
             .field("waking", &self.is_waking())
-            .field("queued", &self.queued())
             .finish()
     }
 }
 
-const _: () = assert!(State::QUEUED_SHIFT + 11 == 64);
 const _: () = assert!(State::SLEEPERS_SHIFT + 18 == 51 && State::CLOSED << 1 == State::WAKING);
-const _: () = assert!(State::WAKING << 1 == State::ONE_QUEUED);
 const _: () = assert!(State::HEAD == 1 << 32 && State::HANDOFF == State::PERMITS + 1);
 
 #[cfg(test)]
@@ -255,38 +241,31 @@ mod tests {
             s = s.with_sleeper().unwrap();
         }
         assert_eq!(s.with_sleeper(), None, "a full sleeper field refuses");
-        for _ in 0..State::QUEUED_MASK {
-            s = s.with_queued().unwrap();
-        }
-        assert_eq!(s.with_queued(), None, "a full queue field refuses");
         assert_eq!(
-            (s.permits(), s.sleepers() as u64, s.queued() as u64),
-            (5, State::SLEEPERS_MASK, State::QUEUED_MASK)
+            (s.permits(), s.sleepers() as u64),
+            (5, State::SLEEPERS_MASK)
         );
-        assert!(s.has_waiters());
-        let s = s.without_sleeper().without_queued();
-        assert_eq!(
-            (s.sleepers() as u64, s.queued() as u64),
-            (State::SLEEPERS_MASK - 1, State::QUEUED_MASK - 1)
-        );
+        assert!(s.has_waiters() && !s.is_closed() && !s.is_waking());
+        let s = s.without_sleeper();
+        assert_eq!(s.sleepers() as u64, State::SLEEPERS_MASK - 1);
         assert_eq!(s.permits(), 5);
     }
 
     #[test]
     fn the_waking_mark_touches_no_other_field_and_holds_back_the_next_wake() {
-        let s = State::new(3).with_sleeper().unwrap().with_queued().unwrap();
+        let s = State::new(3).with_sleeper().unwrap().with_head();
         assert!(s.wakes_a_single(), "a sleeper, no mark, no handoff");
         let marked = s.with_waking();
         assert!(marked.is_waking() && !marked.wakes_a_single());
         assert_eq!(
-            (marked.permits(), marked.sleepers(), marked.queued()),
-            (3, 1, 1)
+            (marked.permits(), marked.sleepers(), marked.has_head()),
+            (3, 1, true)
         );
         assert_eq!(marked.without_waking(), s);
         let full = State::new(0).with_waking();
         let full = (0..State::SLEEPERS_MASK).fold(full, |s, _| s.with_sleeper().unwrap());
         assert!(
-            full.is_waking() && !full.is_closed() && full.queued() == 0,
+            full.is_waking() && !full.is_closed() && !full.has_head(),
             "a full sleeper field stays below the closed bit and the mark"
         );
         assert!(
@@ -323,6 +302,16 @@ mod tests {
             "at most those there"
         );
         assert_eq!(open.forgotten(2).1, 2);
+    }
+
+    #[test]
+    fn a_newcomer_for_several_does_not_take_while_a_head_waits() {
+        let s = State::new(4);
+        assert!(s.can_take(2) && s.can_take_in_turn(2));
+        let waiting = s.with_head();
+        assert!(!waiting.can_take(2), "it queues behind the head");
+        assert!(waiting.can_take(1), "a waiter for one may barge");
+        assert!(!s.with_handoff().can_take_in_turn(2));
     }
 
     #[test]

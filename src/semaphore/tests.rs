@@ -144,3 +144,142 @@ fn a_close_wakes_each_of_64_sleepers_once() {
         "one wake call found all 64 asleep"
     );
 }
+
+/// Waiters for two, each arriving after the one before drew its ticket, some timed out before
+/// any permit comes: fed two permits at a time, the others are served in the order they came
+/// (issue 22; README: "waiters for several are served in the order they arrive"). Those that
+/// timed out leave gaps the turn skips, the first while a head waits, the last at the end of the
+/// queue.
+#[test]
+fn waiters_for_several_are_served_in_arrival_order_past_those_that_left() {
+    const WAITERS: usize = 8;
+    let leaves = |i: usize| i == 2 || i == 3 || i == WAITERS - 1;
+    let sem = Semaphore::new(0);
+    let served = std::sync::Mutex::new(Vec::new());
+    let left = AtomicU32::new(0);
+    thread::scope(|s| {
+        for i in 0..WAITERS {
+            let (sem, served, left) = (&sem, &served, &left);
+            s.spawn(move || {
+                if leaves(i) {
+                    let got = sem.try_acquire_many_for(2, Duration::from_millis(20));
+                    assert!(got.is_err(), "waiter {i} got permits nobody released");
+                    left.fetch_add(1, Relaxed);
+                } else {
+                    sem.acquire_many(2).unwrap();
+                    served.lock().unwrap().push(i);
+                }
+            });
+            until("the waiter draws its ticket", || {
+                usize::from(sem.tickets.load(Relaxed).out()) == i + 1
+            });
+        }
+        until("the timed waiters leave", || left.load(Relaxed) == 3);
+        for fed in 1..=WAITERS - 3 {
+            sem.release_many(2);
+            until("a waiter is served", || served.lock().unwrap().len() == fed);
+        }
+    });
+    assert_eq!(*served.lock().unwrap(), [0, 1, 4, 5, 6]);
+    assert!(!sem.tickets.load(Relaxed).has_holders());
+    assert_eq!(sem.state.load(Relaxed), State::new(0));
+}
+
+/// The race issue 22 found: a newcomer for two arrives just as the head leaves and passes the
+/// turn to a waiter queued behind it. In every round the queued waiter is served first (before
+/// the tickets, the newcomer claimed the vacant head word first in 53-58 of 60 rounds).
+#[test]
+fn a_newcomer_for_several_never_overtakes_a_queued_waiter() {
+    for round in 0..60 {
+        let sem = Semaphore::new(0);
+        let served = std::sync::Mutex::new(Vec::new());
+        thread::scope(|s| {
+            let waiter = |name: &'static str| {
+                let (sem, served) = (&sem, &served);
+                move || {
+                    sem.acquire_many(2).unwrap();
+                    served.lock().unwrap().push(name);
+                }
+            };
+            s.spawn(waiter("head"));
+            until("the head waits", || sem.state.load(Relaxed).has_head());
+            s.spawn(waiter("queued"));
+            until("a waiter queues", || sem.tickets.load(Relaxed).out() == 2);
+            sem.release_many(2);
+            s.spawn(waiter("newcomer"));
+            until("the head is served", || served.lock().unwrap().len() == 1);
+            sem.release_many(2);
+            until("two are served", || served.lock().unwrap().len() == 2);
+            sem.release_many(2);
+        });
+        assert_eq!(
+            *served.lock().unwrap(),
+            ["head", "queued", "newcomer"],
+            "round {round}"
+        );
+    }
+}
+
+/// The queue's wakes (design.md, "The queue of waiters for several" and "Closing"): a head and
+/// eight waiters for two queued behind it, all asleep (Passive). A release of two: the head
+/// takes, and the turn's passing makes one wake call that finds the eight asleep; the holder of
+/// the turn becomes the head and the seven others sleep again. Then a close: one wake call on
+/// the queue finds the seven, and each of them slept exactly twice (woken once by the turn, once
+/// by the close). A third wake call, finding nobody asleep, comes from the head as it leaves the
+/// closed semaphore and passes the turn (the tickets of those who left a closed queue stay out).
+#[test]
+fn a_turn_wakes_the_queue_once_and_a_close_wakes_each_waiter_once() {
+    const QUEUED: usize = 8;
+    let _cores = testing::exclusive();
+    let semaphore = Semaphore::new(0).with_wait_policy(WaitPolicy::Passive);
+    let (queue, head) = (semaphore.queue.address(), semaphore.head.address());
+    let results = std::sync::Mutex::new(Vec::new());
+    let ((), counts) = testing::record(|| {
+        thread::scope(|s| {
+            for i in 0..=QUEUED {
+                let (semaphore, results) = (&semaphore, &results);
+                s.spawn(move || {
+                    let before = futex::sleeps();
+                    let got = semaphore.acquire_many(2).is_ok();
+                    results
+                        .lock()
+                        .unwrap()
+                        .push((i, got, futex::sleeps() - before));
+                });
+                until("the waiter draws its ticket", || {
+                    usize::from(semaphore.tickets.load(Relaxed).out()) == i + 1
+                });
+            }
+            until("all asleep", || {
+                testing::asleep(head) == 1 && testing::asleep(queue) == QUEUED as u64
+            });
+            thread::sleep(Duration::from_millis(2)); // into the kernel
+            semaphore.release_many(2);
+            until("the turn passes", || {
+                results.lock().unwrap().len() == 1
+                    && testing::asleep(head) == 1
+                    && testing::asleep(queue) == QUEUED as u64 - 1
+            });
+            thread::sleep(Duration::from_millis(2));
+            semaphore.close();
+        });
+    });
+    let mut results = results.into_inner().unwrap();
+    results.sort_unstable();
+    assert_eq!(results.len(), QUEUED + 1);
+    for &(i, got, slept) in &results {
+        assert_eq!(got, i == 0, "only the first head gets permits: {results:?}");
+        if i >= 2 {
+            assert_eq!(slept, 2, "waiter {i}: {results:?}");
+        }
+    }
+    let queue = counts.get(&queue).copied().unwrap_or_default();
+    assert_eq!(
+        queue.most_woken, QUEUED as u64,
+        "the turn woke the eight at once"
+    );
+    assert_eq!(
+        queue.wake_calls, 3,
+        "the turn, the close, the head's leaving: {queue:?}"
+    );
+}

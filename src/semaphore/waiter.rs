@@ -8,9 +8,10 @@
 //! |---|---|---|
 //! | `singles` | waiters for one permit, counted in the state's `SLEEPERS` | a sequence number, bumped by each release that wakes them |
 //! | `head` | the head | its need (0: no head), and `SIGNAL`, set by a release that brought the permits to its need |
-//! | `queue` | waiters for several permits behind the head, counted in `QUEUED` | a sequence number, bumped when the head leaves |
+//! | `queue` | waiters for several permits behind the head, each holding a ticket (`tickets.rs`) | a sequence number, bumped when the turn passes and at the close |
 
 use super::state::State;
+use super::tickets::{Ticket, Tickets};
 use super::words::Semaphore;
 use crate::futex::Futex;
 use crate::primitive::{fence, Ordering};
@@ -24,8 +25,9 @@ const NEED: u32 = !SIGNAL;
 /// How long the head waits, barged past by other acquirers, before it keeps the permits for
 /// itself: about a millisecond, as Go's runtime semaphore and Linux's rwsem hand off.
 const HANDOFF_AFTER: Duration = Duration::from_millis(1);
-/// How long a waiter that finds its waiter field full (more than a million sleepers) sleeps
-/// before it looks again, since it cannot be counted for a wake.
+/// How long a waiter that finds no room (more than 2^18 - 1 sleepers for one permit, or
+/// `Tickets::WINDOW` tickets out) sleeps before it looks again, since it cannot be counted for a
+/// wake.
 const POLL: Duration = Duration::from_millis(1);
 
 impl Semaphore {
@@ -47,9 +49,16 @@ impl Semaphore {
     }
 
     /// As [`take`](Semaphore::take); if it cannot, returns the state it found (closed, or short
-    /// of permits), so the caller needs no second look.
+    /// of permits, or a queue to join), so the caller needs no second look.
     #[inline]
     pub(super) fn take_or_look(&self, n: u32) -> Result<State, State> {
+        // Waiters for several are served in the order of their tickets: a newcomer takes only
+        // when no ticket is out (the state's `HEAD`, checked in the exchange below, covers a
+        // head that draws after this look). Relaxed: the ticket word publishes nothing to a
+        // newcomer; its modification order is the queue's order.
+        if n >= 2 && self.tickets.load(Ordering::Relaxed).has_holders() {
+            return Err(self.state.load(Ordering::Relaxed));
+        }
         // Acquire: pairs with the Release of every release (`release_many`), so whatever a
         // releasing thread wrote before releasing is visible to this one once it holds the
         // permits.
@@ -64,10 +73,10 @@ impl Semaphore {
         // Release: a release that reads this registration (its read-modify-write comes later in
         // the state's order) synchronizes with it through its Acquire fence, so that this
         // thread's load of the word it will sleep on happens before the release bumps it: the
-        // sleep then sees the bump and does not begin. Acquire: see `Queued::announce`.
+        // sleep then sees the bump and does not begin.
         let registered = self
             .state
-            .try_update(Ordering::AcqRel, Ordering::Relaxed, |current| {
+            .try_update(Ordering::Release, Ordering::Relaxed, |current| {
                 if current.can_take(n) || current.is_closed() {
                     None
                 } else {
@@ -114,61 +123,64 @@ impl Semaphore {
         outcome.map_or(Err(Failed::TimedOut), |taken| taken.map_err(Failed::from))
     }
 
-    /// A waiter for `n >= 2` permits: it takes them, or becomes the head and waits for them, or
-    /// queues behind the head until the head leaves.
+    /// A waiter for `n >= 2` permits: it takes them if none of its kind waits, or draws a ticket
+    /// and waits for its turn, then becomes the head and waits for its permits.
     fn acquire_several(&self, n: u32, deadline: Option<Instant>) -> Result<(), Failed> {
-        let mut woken_from_queue = false;
-        loop {
-            // A newcomer may take the permits at once. One woken from the queue holds the queue's
-            // turn and must pass it on when it leaves, so it goes through the head (`lead` takes
-            // the permits at once if they are there, and its `step_down` wakes the next).
-            if !woken_from_queue && self.take(n) {
-                return Ok(());
+        let ticket = loop {
+            match self.take_or_look(n) {
+                Ok(_) => return Ok(()),
+                Err(current) if current.is_closed() => return Err(Failed::Closed),
+                Err(_) => {}
             }
-            // A newcomer claims only while nobody is counted in the queue; one woken from the
-            // queue claims. (The woken one has counted itself out by then, so a newcomer can
-            // take the turn before it: the queue is not first come, first served.) On a closed
-            // semaphore everyone leaves, and no turn needs passing on.
-            let now = self.state.load(Ordering::Relaxed);
-            if now.is_closed() {
-                if woken_from_queue {
-                    // The queue's turn: the next queued waiter leaves too.
-                    self.pass_the_turn();
-                }
-                return Err(Failed::Closed);
+            // Acquire: pairs with the Release of the exchange that passed the turn
+            // (`leave_the_queue`), so a ticket drawn in its turn finds the head word vacant.
+            let drawn =
+                self.tickets
+                    .try_update(Ordering::Acquire, Ordering::Relaxed, Tickets::drawn);
+            match drawn {
+                Ok(before) => break before.next_ticket(),
+                Err(_full) => pause(deadline)?,
             }
-            if (woken_from_queue || now.queued() == 0) && self.claim_head(n) {
-                return self.lead(n, deadline);
+        };
+        let mut queued = Queued {
+            semaphore: self,
+            ticket,
+        };
+        match wait(&self.queue, self.policy, 1, deadline, &mut queued) {
+            Ok(Ok(())) => self.lead(n, ticket, deadline),
+            // The close woke every holder, and nobody draws again: its ticket stays out.
+            Ok(Err(Closed)) => Err(Failed::Closed),
+            Err(TimedOut) => {
+                // The wait loop's last look found it not yet this ticket's turn (or the turn
+                // came since: `leave_the_queue` passes it on).
+                self.leave_the_queue(ticket);
+                Err(Failed::TimedOut)
             }
-            self.queue_up(deadline)?;
-            woken_from_queue = true;
         }
     }
 
-    /// Claims the head word for a waiter for `n` permits: it must be vacant.
-    fn claim_head(&self, n: u32) -> bool {
-        // Relaxed: the need is published to releasers by the Release exchange that sets `HEAD`.
-        self.head
-            .compare_exchange(0, n, Ordering::Relaxed, Ordering::Relaxed)
-            .is_ok()
-    }
-
-    /// The head's wait for its `n` permits. Published in the state (`HEAD`), it is signalled by
-    /// the release that brings the permits up to its need; after `HANDOFF_AFTER` of barging by
-    /// other acquirers it keeps the permits for itself (`HANDOFF`).
-    fn lead(&self, n: u32, deadline: Option<Instant>) -> Result<(), Failed> {
-        // Publishes `HEAD`, or, if the permits came meanwhile, takes them as the head that has not
-        // waited. Release: pairs with the Acquire fence in `wake_after_release`, so a release that
-        // sees `HEAD` reads the need claimed above. (A take needs no ordering of its own: the
-        // releases' writes are acquired by `step_down`'s exchange, which every head makes after
-        // taking and before returning.)
-        // A closed semaphore refuses the head; the claimed head word is vacated all the same.
+    /// The head's wait for its `n` permits, in `ticket`'s turn. Published in the state (`HEAD`),
+    /// it is signalled by the release that brings the permits up to its need; after
+    /// `HANDOFF_AFTER` of barging by waiters for one it keeps the permits for itself (`HANDOFF`).
+    fn lead(&self, n: u32, ticket: Ticket, deadline: Option<Instant>) -> Result<(), Failed> {
+        // The word is vacant: the last head vacated it before it passed the turn, which this
+        // thread acquired. Relaxed: the need is published to releasers by the Release exchange
+        // below. (A swap, not a store: see `step_down`.)
+        let vacant = self.head.swap(n, Ordering::Relaxed);
+        debug_assert_eq!(vacant, 0, "the head word is taken in {ticket:?}'s turn");
+        // Publishes `HEAD`, or, if the permits came meanwhile, takes them as
+        // the head that has not waited. Release: pairs with the Acquire fence in
+        // `wake_after_release`, so a release that sees `HEAD` reads the need written above. (A
+        // take needs no ordering of its own: the releases' writes are acquired by `step_down`'s
+        // load, which every head makes after taking and before returning.) A closed
+        // semaphore refuses the head; the head word is vacated, and the turn passed on, all the
+        // same.
         let before = self
             .state
             .try_update(Ordering::Release, Ordering::Relaxed, |current| {
                 if current.is_closed() {
                     None
-                } else if current.can_take(n) {
+                } else if current.can_take_in_turn(n) {
                     Some(current.taken(n))
                 } else {
                     Some(current.with_head())
@@ -176,11 +188,11 @@ impl Semaphore {
             });
         match before {
             Err(_) => {
-                self.step_down();
+                self.step_down(ticket);
                 return Err(Failed::Closed);
             }
-            Ok(before) if before.can_take(n) => {
-                self.step_down();
+            Ok(before) if before.can_take_in_turn(n) => {
+                self.step_down(ticket);
                 return Ok(());
             }
             Ok(_) => {}
@@ -196,12 +208,12 @@ impl Semaphore {
             let mut head = Head { semaphore: self, n };
             match wait(&self.head, self.policy, 1, until, &mut head) {
                 Ok(taken) => {
-                    self.step_down();
+                    self.step_down(ticket);
                     return taken.map_err(Failed::from);
                 }
                 Err(TimedOut) if until == deadline => {
                     self.deregister(State::without_head);
-                    self.step_down();
+                    self.step_down(ticket);
                     return Err(Failed::TimedOut);
                 }
                 Err(TimedOut) => {
@@ -214,70 +226,47 @@ impl Semaphore {
         }
     }
 
-    /// The head has left (`HEAD` and `HANDOFF` are clear): vacate the head word, then wake the
-    /// next waiter for several permits, if any queues, and as many waiters for one permit as the
+    /// The head, holding `ticket`, has left (`HEAD` and `HANDOFF` are clear): vacate the head
+    /// word, pass the turn to the next ticket, and wake as many waiters for one permit as the
     /// permits left can serve (a handoff kept permits from them).
-    fn step_down(&self) {
-        // Relaxed: the vacancy carries no data, and a queued waiter learns of it through the
-        // state's exchange or the queue's bump below, each a Release after this in program order.
+    fn step_down(&self, ticket: Ticket) {
+        // Relaxed: the vacancy carries no data; the next head learns of it through the Release
+        // exchange that passes the turn, after this in program order.
         // A swap, not a store, though a store would do on a real machine: loom 0.7 can order a
         // plain store between the read and the write of a concurrent read-modify-write (here a
         // release's signal), which is no execution of the memory model (tokio-rs/loom#254).
         self.head.swap(0, Ordering::Relaxed);
-        // An exchange that changes nothing, for its place in the state's order: a waiter that
-        // queues (a read-modify-write) before it is counted below, and one that queues after it
-        // acquires this Release and sees the head word vacant, and so does not sleep. Acquire:
-        // every write to the state is a read-modify-write, so this reads the end of the release
-        // sequence of every release whose permits the head took, and the head, which returns
-        // after this, sees what those releasers wrote before releasing.
-        let now = self.state.fetch_add(0, Ordering::AcqRel);
-        self.wake_the_queue(now);
+        // Acquire: every write to the state is a read-modify-write, so the value this reads,
+        // the head's own take or a later one, ends the release sequence of every release whose
+        // permits the head took, and the head, which returns after this, sees what those
+        // releasers wrote before releasing. (Before the tickets, an exchange that changed
+        // nothing stood here, for its place in the state's order against queueing waiters.)
+        let now = self.state.load(Ordering::Acquire);
+        self.leave_the_queue(ticket);
         if !now.has_handoff() && !now.is_closed() {
             self.wake_singles(now.sleepers().min(now.permits()));
         }
     }
 
-    /// A queued waiter, which may hold the queue's turn, leaves a closed semaphore: the turn goes
-    /// on (a spare wake at most, when it did not hold it).
-    fn pass_the_turn(&self) {
-        // An exchange that changes nothing, for its place in the state's order: it counts every
-        // waiter queued before it, and one that queues after it finds the semaphore closed in
-        // its registration and is refused. Relaxed: it orders nothing else.
-        let now = self.state.fetch_add(0, Ordering::Relaxed);
-        self.wake_the_queue(now);
-    }
-
-    /// Wakes the next waiter queued behind the head, if `now` counts one.
-    fn wake_the_queue(&self, now: State) {
-        if now.queued() > 0 {
-            // Release: pairs with the wait loop's Acquire load of `queue`.
+    /// The holder of `ticket` leaves the queue (as the head, or timed out): if it was
+    /// its turn, the turn passes to the next ticket whose holder has not left, and the queue is
+    /// woken; if not, its ticket is marked left, for the turn to skip.
+    fn leave_the_queue(&self, ticket: Ticket) {
+        // Release: pairs with the Acquire loads of the ticket word by the holders (`Queued`) and
+        // the Acquire of a draw, so that the next head finds the head word vacant. Relaxed
+        // loads: this thread publishes, it learns nothing from the word.
+        let before = self
+            .tickets
+            .update(Ordering::Release, Ordering::Relaxed, |word| {
+                word.without(ticket)
+            });
+        if before.is_turn(ticket) && before.without(ticket).has_holders() {
+            // Every holder wakes and looks at its ticket; the one whose turn it is goes on. The
+            // futex cannot wake a chosen sleeper, and waiters for several are few.
+            // Release: pairs with the wait loop's Acquire load of `queue`, so a holder that sees
+            // the bump sees the turn passed.
             self.queue.fetch_add(1, Ordering::Release);
-            self.queue.wake(1);
-        }
-    }
-
-    /// Waits in the queue behind the head until the head word is vacant; counted in `QUEUED`
-    /// meanwhile.
-    fn queue_up(&self, deadline: Option<Instant>) -> Result<(), Failed> {
-        let mut queued = Queued {
-            semaphore: self,
-            registered: false,
-        };
-        let turn = wait(&self.queue, self.policy, 1, deadline, &mut queued);
-        // Timed out: no wake is lost with this thread. A wake that reached it was a return from
-        // its sleep that synchronizes with the waker, so the wait loop's last look saw the head
-        // word vacant and took its turn; if that look saw a head, that head will wake the next.
-        if queued.registered {
-            self.deregister(State::without_queued);
-        }
-        match turn {
-            Ok(Ok(())) => Ok(()),
-            Ok(Err(Closed)) => {
-                // Woken by the turn, or not: the next queued waiter leaves too.
-                self.pass_the_turn();
-                Err(Failed::Closed)
-            }
-            Err(TimedOut) => Err(Failed::TimedOut),
+            self.queue.wake_all();
         }
     }
 
@@ -324,6 +313,12 @@ impl Semaphore {
     #[cold]
     pub(super) fn wake_after_close(&self, before: State) {
         self.wake_singles(before.sleepers());
+        // The queue, whether or not a ticket is out: a waiter that draws one as the semaphore
+        // closes may have looked at the state before the close, and it sleeps on a value of
+        // `queue` that this bump changes. Release: pairs with the wait loop's Acquire load of
+        // `queue`, so a queued waiter that sees the bump sees the semaphore closed.
+        self.queue.fetch_add(1, Ordering::Release);
+        self.queue.wake_all();
         if before.has_head() {
             // Release: as a release's signal (`signal_head`), so the head's Acquire `fetch_and`
             // that clears it sees the semaphore closed. On the word as it is: the head may have
@@ -580,47 +575,45 @@ impl Waiter for Head<'_> {
     }
 }
 
-/// A waiter for several permits, queued behind the head.
+/// A waiter for several permits, queued behind the head with its ticket.
 struct Queued<'a> {
     semaphore: &'a Semaphore,
-    /// Counted in `QUEUED`.
-    registered: bool,
+    ticket: Ticket,
 }
 
 impl Waiter for Queued<'_> {
     type Output = Result<(), Closed>;
 
-    /// Its turn: the head word is vacant. Or the semaphore is closed.
+    /// Its turn, or the close.
     fn ready(&mut self, _bumps: u32) -> Option<Result<(), Closed>> {
-        // Relaxed, both: the wait loop's Acquire load of the bump that woke this thread
-        // (`step_down`, `close`) orders the vacancy, or the close, before these loads; nothing
-        // else is learned from them.
+        // Relaxed: a waiter woken by the close acquired its bump of `queue`, which follows the
+        // closing `fetch_or`.
         if self.semaphore.state.load(Ordering::Relaxed).is_closed() {
             return Some(Err(Closed));
         }
-        (self.semaphore.head.load(Ordering::Relaxed) == 0).then_some(Ok(()))
+        // Acquire: pairs with the Release exchange that passed the turn (`leave_the_queue`), so
+        // the head word is seen vacant.
+        let tickets: Tickets = self.semaphore.tickets.load(Ordering::Acquire);
+        tickets.is_turn(self.ticket).then_some(Ok(()))
     }
 
-    /// Counts this thread in before its first sleep. Its registration and the leaving head's
-    /// no-op exchange are ordered in the state word: if the registration comes first, the head
-    /// sees it and wakes a queued waiter; if second, it acquires the head's Release and the look
-    /// at the head word below sees it vacant.
+    /// Holding its ticket before the wait began: it sleeps on the `queue` value loaded before
+    /// its look, which the turn's passing and the close bump.
     fn announce(&mut self, _queue: &Futex, bumps: u32) -> Option<u32> {
-        if self.registered {
-            return Some(bumps);
-        }
-        match self.semaphore.register(u32::MAX, State::with_queued) {
-            Registration::Registered => {
-                self.registered = true;
-                // Relaxed: a registration after the leaving head's exchange acquired it, and with
-                // it the vacancy.
-                (self.semaphore.head.load(Ordering::Relaxed) != 0).then_some(bumps)
-            }
-            Registration::CanTake | Registration::Closed => None,
-            Registration::Full => {
-                std::thread::sleep(POLL);
-                None
-            }
-        }
+        Some(bumps)
     }
+}
+
+/// Waits `POLL` (less if the deadline comes first) for the ticket window to make room; fails
+/// once the deadline has passed.
+fn pause(deadline: Option<Instant>) -> Result<(), Failed> {
+    let pause = match deadline {
+        None => POLL,
+        Some(deadline) => match deadline.checked_duration_since(Instant::now()) {
+            Some(left) if !left.is_zero() => left.min(POLL),
+            _ => return Err(Failed::TimedOut),
+        },
+    };
+    std::thread::sleep(pause);
+    Ok(())
 }

@@ -2,6 +2,7 @@
 //! public API, the slow paths, the guards) implement and hold.
 
 use super::state::State;
+use super::tickets::Tickets;
 use crate::futex::Futex;
 use crate::wait::WaitPolicy;
 use crate::word::Word;
@@ -22,8 +23,8 @@ use crate::word::Word;
 /// kept for it (every other acquirer, `try_` calls included, waits or fails meanwhile) until it
 /// has its number; it then waits for the permits held at that moment to come back, which with
 /// more threads than cores includes their holders' wait for a core. Waiters for several permits
-/// are served one at a time, but not first come, first served: the turn a leaving one passes to
-/// the queue can go to a newcomer that finds it free first.
+/// are served one at a time, in the order they came: one that arrives while others of its kind
+/// wait queues behind them, even if the permits it needs are free.
 ///
 /// # Examples
 ///
@@ -51,7 +52,9 @@ pub struct Semaphore {
     pub(super) singles: Futex,
     /// Where the head sleeps; holds its need.
     pub(super) head: Futex,
-    /// Where waiters for several permits queue behind the head.
+    /// Where waiters for several permits queue behind the head, each with a ticket.
     pub(super) queue: Futex,
+    /// The queue's tickets: whose turn it is, and who has left (`tickets.rs`).
+    pub(super) tickets: Word<Tickets>,
     pub(super) policy: WaitPolicy,
 }
