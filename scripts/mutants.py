@@ -423,7 +423,7 @@ src/semaphore/waiter.rs::acquire_several: Ordering::Acquire -> Relaxed => argued
 src/semaphore/waiter.rs::acquire_several: hand-written: a queued waiter that times out leaves its ticket behind (the turn stops at it) => shuttle::semaphore::waiters_for_several_are_served_in_arrival_order
 src/semaphore/waiter.rs::leave_the_queue: Ordering::Release -> Relaxed => argued
 src/semaphore/waiter.rs::leave_the_queue: Ordering::Release -> Relaxed #2 => semaphore::waiters_for_several_queue_behind_the_head
-src/semaphore/waiter.rs::leave_the_queue: delete self.queue.wake_all() => semaphore::the_queue_s_turn_passes_from_waiter_to_waiter
+src/semaphore/waiter.rs::leave_the_queue: delete word.wake_all() => semaphore::the_queue_s_turn_passes_from_waiter_to_waiter
 src/semaphore/waiter.rs::ready: Ordering::Acquire -> Relaxed => argued
 src/semaphore/waiter.rs::ready: hand-written: a queued waiter goes on when the head word is vacant, whatever its ticket => semaphore::the_queue_s_turn_passes_from_waiter_to_waiter
 src/semaphore/waiter.rs::register: Ordering::Release -> Relaxed => argued
@@ -431,7 +431,7 @@ src/semaphore/waiter.rs::step_down: Ordering::Acquire -> Relaxed => semaphore::a
 src/semaphore/waiter.rs::step_down: hand-written: the leaving head does not pass the turn => shuttle::semaphore::waiters_for_one_and_for_several_all_get_their_permits
 src/semaphore/waiter.rs::take_or_look: hand-written: a newcomer for several takes the permits while tickets are out (it overtakes the queue) => semaphore::a_newcomer_for_several_is_served_after_those_queued
 src/semaphore/waiter.rs::wake_after_close: Ordering::Release -> Relaxed #2 => argued
-src/semaphore/waiter.rs::wake_after_close: delete self.queue.wake_all() => semaphore::a_close_reaches_a_waiter_queued_behind_the_head
+src/semaphore/waiter.rs::wake_after_close: delete word.wake_all() => shuttle::semaphore::timed_waiters_and_a_close_leave_the_permits_adding_up
 """
 
 ORDERING = re.compile(r"Ordering::(Acquire|Release|AcqRel|SeqCst)")

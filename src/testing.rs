@@ -61,11 +61,17 @@ pub(crate) fn wake(address: usize) {
 
 /// Threads asleep on the word at `address` now (while recording).
 pub(crate) fn asleep(address: usize) -> u64 {
+    snapshot(address).asleep
+}
+
+/// What the word at `address` has taken so far (while recording).
+pub(crate) fn snapshot(address: usize) -> Counts {
     let counts = COUNTS.lock().unwrap_or_else(|e| e.into_inner());
     counts
         .as_ref()
         .and_then(|c| c.get(&address))
-        .map_or(0, |c| c.asleep)
+        .copied()
+        .unwrap_or_default()
 }
 
 /// Held by each unit test that starts more threads than the cores or counts what waits cost:

@@ -87,7 +87,16 @@ impl Semaphore {
                 state: Word::from_bits(State::new(permits).bits()),
                 singles: Futex::new(0),
                 head: Futex::new(0),
-                queue: Futex::new(0),
+                queue: [
+                    Futex::new(0),
+                    Futex::new(0),
+                    Futex::new(0),
+                    Futex::new(0),
+                    Futex::new(0),
+                    Futex::new(0),
+                    Futex::new(0),
+                    Futex::new(0),
+                ],
                 tickets: Word::from_bits(Tickets::new().bits()),
                 policy: WaitPolicy::Adaptive,
             }

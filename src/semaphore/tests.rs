@@ -221,20 +221,20 @@ fn a_newcomer_for_several_never_overtakes_a_queued_waiter() {
 }
 
 /// The queue's wakes (design.md, "The queue of waiters for several" and "Closing"): a head and
-/// eight waiters for two queued behind it, all asleep (Passive). A release of two: the head
-/// takes, and the turn's passing makes one wake call that finds the eight asleep; the holder of
-/// the turn becomes the head and the seven others sleep again. Then a close: one wake call on
-/// the queue finds the seven, and each of them slept exactly twice (woken once by the turn, once
-/// by the close). A third wake call, finding nobody asleep, comes from the head as it leaves the
-/// closed semaphore and passes the turn (the tickets of those who left a closed queue stay out).
+/// seven waiters for two queued behind it, all asleep (Passive), each on the word of its
+/// ticket's slot. A release of two: the head takes, and the turn's passing wakes the holder of
+/// the next ticket alone (one wake call, which found one asleep), which becomes the head; the
+/// six others sleep on. Then a close: each of them slept once, woken by the close alone.
 #[test]
-fn a_turn_wakes_the_queue_once_and_a_close_wakes_each_waiter_once() {
-    const QUEUED: usize = 8;
+fn a_turn_wakes_its_holder_alone_and_a_close_wakes_each_waiter_once() {
+    const QUEUED: usize = 7;
     let _cores = testing::exclusive();
     let semaphore = Semaphore::new(0).with_wait_policy(WaitPolicy::Passive);
-    let (queue, head) = (semaphore.queue.address(), semaphore.head.address());
+    let head = semaphore.head.address();
+    let slots: Vec<usize> = semaphore.queue.iter().map(|word| word.address()).collect();
+    let queued = || slots.iter().map(|&word| testing::asleep(word)).sum::<u64>();
     let results = std::sync::Mutex::new(Vec::new());
-    let ((), counts) = testing::record(|| {
+    let (wakes_at_the_turn, counts) = testing::record(|| {
         thread::scope(|s| {
             for i in 0..=QUEUED {
                 let (semaphore, results) = (&semaphore, &results);
@@ -251,18 +251,20 @@ fn a_turn_wakes_the_queue_once_and_a_close_wakes_each_waiter_once() {
                 });
             }
             until("all asleep", || {
-                testing::asleep(head) == 1 && testing::asleep(queue) == QUEUED as u64
+                testing::asleep(head) == 1 && queued() == QUEUED as u64
             });
             thread::sleep(Duration::from_millis(2)); // into the kernel
             semaphore.release_many(2);
             until("the turn passes", || {
                 results.lock().unwrap().len() == 1
                     && testing::asleep(head) == 1
-                    && testing::asleep(queue) == QUEUED as u64 - 1
+                    && queued() == QUEUED as u64 - 1
             });
             thread::sleep(Duration::from_millis(2));
+            let wakes = testing::snapshot(slots[1]);
             semaphore.close();
-        });
+            wakes
+        })
     });
     let mut results = results.into_inner().unwrap();
     results.sort_unstable();
@@ -270,16 +272,19 @@ fn a_turn_wakes_the_queue_once_and_a_close_wakes_each_waiter_once() {
     for &(i, got, slept) in &results {
         assert_eq!(got, i == 0, "only the first head gets permits: {results:?}");
         if i >= 2 {
-            assert_eq!(slept, 2, "waiter {i}: {results:?}");
+            assert_eq!(
+                slept, 1,
+                "waiter {i}: woken by the close alone: {results:?}"
+            );
         }
     }
-    let queue = counts.get(&queue).copied().unwrap_or_default();
     assert_eq!(
-        queue.most_woken, QUEUED as u64,
-        "the turn woke the eight at once"
+        (wakes_at_the_turn.wake_calls, wakes_at_the_turn.most_woken),
+        (1, 1),
+        "the turn woke the holder of ticket 1 on its slot's word"
     );
-    assert_eq!(
-        queue.wake_calls, 3,
-        "the turn, the close, the head's leaving: {queue:?}"
-    );
+    for (slot, &word) in slots.iter().enumerate() {
+        let word = counts.get(&word).copied().unwrap_or_default();
+        assert!(word.most_woken <= 1, "slot {slot}: {word:?}");
+    }
 }

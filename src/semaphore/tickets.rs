@@ -23,6 +23,18 @@ pub(super) struct Tickets(u64);
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(super) struct Ticket(u8);
 
+/// How many futex words the queue sleeps on: the holder of ticket `t` sleeps on word
+/// `t % SLOTS`, so that the passing of a turn wakes only its holder while at most `SLOTS` wait
+/// (256 is a multiple, so a word's tickets stay its own when the numbers wrap).
+pub(super) const SLOTS: usize = 8;
+
+impl Ticket {
+    /// The futex word its holder sleeps on.
+    pub(super) fn slot(self) -> usize {
+        usize::from(self.0) % SLOTS
+    }
+}
+
 impl Tickets {
     const TICKET: u64 = 0xff;
     const NEXT_SHIFT: u32 = 8;
@@ -100,6 +112,11 @@ impl Tickets {
     /// Whether a holder waits for the turn (a ticket is out that nobody left).
     pub(super) fn has_holders(self) -> bool {
         self.out() > 0
+    }
+
+    /// The ticket whose turn it is.
+    pub(super) fn turn_ticket(self) -> Ticket {
+        Ticket(self.turn())
     }
 }
 

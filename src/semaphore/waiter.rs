@@ -8,7 +8,7 @@
 //! |---|---|---|
 //! | `singles` | waiters for one permit, counted in the state's `SLEEPERS` | a sequence number, bumped by each release that wakes them |
 //! | `head` | the head | its need (0: no head), and `SIGNAL`, set by a release that brought the permits to its need |
-//! | `queue` | waiters for several permits behind the head, each holding a ticket (`tickets.rs`) | a sequence number, bumped when the turn passes and at the close |
+//! | `queue` (eight words) | waiters for several permits behind the head, each holding a ticket (`tickets.rs`), on the word of its ticket's slot | a sequence number, bumped when the turn passes to a ticket of the slot, and at the close |
 
 use super::state::State;
 use super::tickets::{Ticket, Tickets};
@@ -146,7 +146,8 @@ impl Semaphore {
             semaphore: self,
             ticket,
         };
-        match wait(&self.queue, self.policy, 1, deadline, &mut queued) {
+        let word = &self.queue[ticket.slot()];
+        match wait(word, self.policy, 1, deadline, &mut queued) {
             Ok(Ok(())) => self.lead(n, ticket, deadline),
             // The close woke every holder, and nobody draws again: its ticket stays out.
             Ok(Err(Closed)) => Err(Failed::Closed),
@@ -248,9 +249,9 @@ impl Semaphore {
         }
     }
 
-    /// The holder of `ticket` leaves the queue (as the head, or timed out): if it was
-    /// its turn, the turn passes to the next ticket whose holder has not left, and the queue is
-    /// woken; if not, its ticket is marked left, for the turn to skip.
+    /// The holder of `ticket` leaves the queue (as the head, or timed out): if it was its turn,
+    /// the turn passes to the next ticket whose holder has not left, and the word of that
+    /// ticket's slot is woken; if not, its ticket is marked left, for the turn to skip.
     fn leave_the_queue(&self, ticket: Ticket) {
         // Release: pairs with the Acquire loads of the ticket word by the holders (`Queued`) and
         // the Acquire of a draw, so that the next head finds the head word vacant. Relaxed
@@ -260,13 +261,15 @@ impl Semaphore {
             .update(Ordering::Release, Ordering::Relaxed, |word| {
                 word.without(ticket)
             });
-        if before.is_turn(ticket) && before.without(ticket).has_holders() {
-            // Every holder wakes and looks at its ticket; the one whose turn it is goes on. The
-            // futex cannot wake a chosen sleeper, and waiters for several are few.
-            // Release: pairs with the wait loop's Acquire load of `queue`, so a holder that sees
-            // the bump sees the turn passed.
-            self.queue.fetch_add(1, Ordering::Release);
-            self.queue.wake_all();
+        let after = before.without(ticket);
+        if before.is_turn(ticket) && after.has_holders() {
+            // The holders on the slot's word wake and look at their tickets: the holder of the
+            // turn alone while at most `SLOTS` wait.
+            // Release: pairs with the wait loop's Acquire load of the word, so a holder that
+            // sees the bump sees the turn passed.
+            let word = &self.queue[after.turn_ticket().slot()];
+            word.fetch_add(1, Ordering::Release);
+            word.wake_all();
         }
     }
 
@@ -313,12 +316,14 @@ impl Semaphore {
     #[cold]
     pub(super) fn wake_after_close(&self, before: State) {
         self.wake_singles(before.sleepers());
-        // The queue, whether or not a ticket is out: a waiter that draws one as the semaphore
-        // closes may have looked at the state before the close, and it sleeps on a value of
-        // `queue` that this bump changes. Release: pairs with the wait loop's Acquire load of
-        // `queue`, so a queued waiter that sees the bump sees the semaphore closed.
-        self.queue.fetch_add(1, Ordering::Release);
-        self.queue.wake_all();
+        // The queue, every slot, whether or not a ticket is out: a waiter that draws one as the
+        // semaphore closes may have looked at the state before the close, and it sleeps on a
+        // value of its word that this bump changes. Release: pairs with the wait loop's Acquire
+        // load of the word, so a queued waiter that sees the bump sees the semaphore closed.
+        for word in &self.queue {
+            word.fetch_add(1, Ordering::Release);
+            word.wake_all();
+        }
         if before.has_head() {
             // Release: as a release's signal (`signal_head`), so the head's Acquire `fetch_and`
             // that clears it sees the semaphore closed. On the word as it is: the head may have
@@ -597,8 +602,9 @@ impl Waiter for Queued<'_> {
         tickets.is_turn(self.ticket).then_some(Ok(()))
     }
 
-    /// Holding its ticket before the wait began: it sleeps on the `queue` value loaded before
-    /// its look, which the turn's passing and the close bump.
+    /// Holding its ticket before the wait began: it sleeps on the value of its slot's word
+    /// loaded before its look, which the turn's passing to a ticket of the slot and the close
+    /// bump.
     fn announce(&mut self, _queue: &Futex, bumps: u32) -> Option<u32> {
         Some(bumps)
     }

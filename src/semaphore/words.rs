@@ -2,7 +2,7 @@
 //! public API, the slow paths, the guards) implement and hold.
 
 use super::state::State;
-use super::tickets::Tickets;
+use super::tickets::{Tickets, SLOTS};
 use crate::futex::Futex;
 use crate::wait::WaitPolicy;
 use crate::word::Word;
@@ -52,8 +52,9 @@ pub struct Semaphore {
     pub(super) singles: Futex,
     /// Where the head sleeps; holds its need.
     pub(super) head: Futex,
-    /// Where waiters for several permits queue behind the head, each with a ticket.
-    pub(super) queue: Futex,
+    /// Where waiters for several permits queue behind the head, each with a ticket, on the
+    /// word of its ticket's slot.
+    pub(super) queue: [Futex; SLOTS],
     /// The queue's tickets: whose turn it is, and who has left (`tickets.rs`).
     pub(super) tickets: Word<Tickets>,
     pub(super) policy: WaitPolicy,
