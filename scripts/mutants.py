@@ -250,10 +250,6 @@ HAND_WRITTEN = [
      "Ok(before) if before.has_waiters() => {}",
      "a release wakes nobody"),
     ("src/semaphore/waiter.rs", "signal_head",
-     "reached.then_some(word | SIGNAL)",
-     "reached.then(|| { self.head.fetch_or(SIGNAL, Ordering::Release); word })",
-     "a release sets the signal with fetch_or, also on a vacant head word"),
-    ("src/semaphore/waiter.rs", "signal_head",
      "let reached = need != 0 && before < need && need <= after;",
      "let reached = need != 0 && before < need && need <= after && word & SIGNAL == 0;",
      "a release gives up when a signal is already pending"),
@@ -356,7 +352,7 @@ src/barrier/episode.rs::has_released: Ordering::Acquire -> Relaxed => barrier::a
 src/barrier/episode.rs::is_released: Ordering::Acquire -> Relaxed => barrier::split_phase_is_complete_publishes
 src/barrier/episode.rs::lead: Ordering::Release -> Relaxed => barrier::consecutive_completions_do_not_race
 src/barrier/episode.rs::lead: delete fence(Ordering::Acquire); => barrier::arrive_and_drop_across_two_episodes
-src/barrier/episode.rs::ready: Ordering::Acquire -> Relaxed => barrier::arrive_and_drop_across_two_episodes
+src/barrier/episode.rs::ready: Ordering::Acquire -> Relaxed => barrier::tree_three_threads_one_episode
 src/barrier/episode.rs::ready: hand-written: a member trusts the release word alone, even after 2^26 episodes => std
 src/barrier/episode.rs::ready: hand-written: a waiter gives up on a broken barrier although its episode will be released => barrier::withdrawal_races_a_release_and_a_break
 src/barrier/episode.rs::release: Ordering::Release -> Relaxed => barrier::arrive_and_drop_across_two_episodes
@@ -398,7 +394,6 @@ src/semaphore/waiter.rs::settle: hand-written: a look that cleared no mark passe
 src/semaphore/waiter.rs::signal_head: Ordering::Release -> Relaxed => semaphore::a_signalled_head_that_loses_its_permits_passes_them_on
 src/semaphore/waiter.rs::signal_head: delete self.head.wake(1) => semaphore::a_signalled_head_that_loses_its_permits_passes_them_on
 src/semaphore/waiter.rs::signal_head: hand-written: a release gives up when a signal is already pending => semaphore::a_signalled_head_that_loses_its_permits_passes_them_on
-src/semaphore/waiter.rs::signal_head: hand-written: a release sets the signal with fetch_or, also on a vacant head word => semaphore::waiters_for_several_queue_behind_the_head
 src/semaphore/waiter.rs::take_or_look: Ordering::Acquire -> Relaxed => semaphore::mutual_exclusion
 src/semaphore/waiter.rs::wake_after_release: delete fence(Ordering::Acquire); => semaphore::a_signalled_head_that_loses_its_permits_passes_them_on
 src/semaphore/waiter.rs::wake_after_release: hand-written: a release that gave its wake to the head leaves WAKING marked => std

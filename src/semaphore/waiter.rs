@@ -391,9 +391,8 @@ impl Semaphore {
     /// the permits up to it. Returns whether it did; if not (the head left, or its need lies
     /// elsewhere), the caller gives the wake to a waiter for one permit instead.
     fn signal_head(&self, before: u32, after: u32) -> bool {
-        // An exchange on the word as it is, not a `fetch_or`: the head may have left, and a
-        // signal set on the vacant word would read as a head, for ever, to those queued behind
-        // it. It writes even when a signal is still pending (changing nothing): the head's
+        // An exchange on the word as it is, which signals only a need: the head may have left.
+        // It writes even when a signal is still pending (changing nothing): the head's
         // Acquire `fetch_and` that clears the signal then reads this write, or a later one, and
         // so sees these permits; without it the head could clear an older signal, miss these
         // permits, and sleep. Release: pairs with that `fetch_and` and with the wait loop's
