@@ -69,36 +69,24 @@ PRIMITIVES = [
 STD_TIMEOUT_S = 120
 TIMEOUT_S = 600
 
+# The argument shared by the three orderings that keep the head word's vacancy (issue 22).
+VACANCY = (
+    "the head word's vacancy (issue 22's tickets): the leaving head vacates the word (a swap) "
+    "before the Release exchange on the ticket word that passes the turn, and the next head "
+    "claims it (a swap) after an Acquire read of that exchange (its draw, or its look), so "
+    "the vacating comes before the claim in the head word's modification order. Relaxed, a "
+    "weakly ordered machine could let the vacating land after the claim and wipe the new "
+    "head's need: it would wait for a signal that no release sets. loom orders the "
+    "read-modify-writes of a word as it runs them, so there the claim always follows the "
+    "vacating; x86-64 keeps that order too (docs/design.md, Why no sleeper is stranded)."
+)
+
 # Mutant name -> why it may survive: a weaker form argued correct, or a window that no bounded
 # model or std test here reaches, argued instead. Keep the argument in docs/testing.md too.
 ARGUED = {
-    "src/semaphore/waiter.rs::acquire_several: Ordering::Acquire -> Relaxed":
-        "the head word's vacancy (issue 22's tickets): the leaving head vacates the word (a swap) "
-        "before the Release exchange on the ticket word that passes the turn, and the next head "
-        "claims it (a swap) after an Acquire read of that exchange (its draw, or its look), so "
-        "the vacating comes before the claim in the head word's modification order. Relaxed, a "
-        "weakly ordered machine could let the vacating land after the claim and wipe the new "
-        "head's need: it would wait for a signal that no release sets. loom orders the "
-        "read-modify-writes of a word as it runs them, so there the claim always follows the "
-        "vacating; x86-64 keeps that order too (docs/design.md, Why no sleeper is stranded).",
-    "src/semaphore/waiter.rs::ready: Ordering::Acquire -> Relaxed":
-        "the head word's vacancy (issue 22's tickets): the leaving head vacates the word (a swap) "
-        "before the Release exchange on the ticket word that passes the turn, and the next head "
-        "claims it (a swap) after an Acquire read of that exchange (its draw, or its look), so "
-        "the vacating comes before the claim in the head word's modification order. Relaxed, a "
-        "weakly ordered machine could let the vacating land after the claim and wipe the new "
-        "head's need: it would wait for a signal that no release sets. loom orders the "
-        "read-modify-writes of a word as it runs them, so there the claim always follows the "
-        "vacating; x86-64 keeps that order too (docs/design.md, Why no sleeper is stranded).",
-    "src/semaphore/waiter.rs::leave_the_queue: Ordering::Release -> Relaxed":
-        "the head word's vacancy (issue 22's tickets): the leaving head vacates the word (a swap) "
-        "before the Release exchange on the ticket word that passes the turn, and the next head "
-        "claims it (a swap) after an Acquire read of that exchange (its draw, or its look), so "
-        "the vacating comes before the claim in the head word's modification order. Relaxed, a "
-        "weakly ordered machine could let the vacating land after the claim and wipe the new "
-        "head's need: it would wait for a signal that no release sets. loom orders the "
-        "read-modify-writes of a word as it runs them, so there the claim always follows the "
-        "vacating; x86-64 keeps that order too (docs/design.md, Why no sleeper is stranded).",
+    "src/semaphore/waiter.rs::acquire_several: Ordering::Acquire -> Relaxed": VACANCY,
+    "src/semaphore/waiter.rs::ready: Ordering::Acquire -> Relaxed": VACANCY,
+    "src/semaphore/waiter.rs::leave_the_queue: Ordering::Release -> Relaxed": VACANCY,
     "src/semaphore/waiter.rs::wake_after_close: Ordering::Release -> Relaxed #2":
         "the close's signal on the head word: the head's Acquire fetch_and that clears the "
         "signal reads it, so the close's fetch_or of CLOSED comes before the head's next exchange "
