@@ -30,6 +30,9 @@ pub struct Row {
     pub cpu_noise: f64,
     /// With `--rounds` above 1: the median wall time of each round, in order.
     pub rounds: Option<Stats>,
+    /// With `--rounds` above 1, where the OS reports CPU time: the median CPU time of each
+    /// round, in order (a CPU target is judged round by round, as the wall time is).
+    pub cpu_rounds: Option<Stats>,
     /// Barrier mode: the model's floor for this contender at this point, µs per episode: its
     /// critical path in cache-line transfers times half the round trip measured between the
     /// first two cores (docs/design.md, "The tree"); `None` where the model does not apply.
@@ -54,6 +57,10 @@ impl Row {
             .iter()
             .filter_map(|s| crate::measure::median_of(&s.wall))
             .collect();
+        let cpu_round_medians: Option<Vec<f64>> = rounds
+            .iter()
+            .map(|s| s.cpu.as_deref().and_then(crate::measure::median_of))
+            .collect();
         let x_floor = rounds
             .iter()
             .map(|s| {
@@ -73,8 +80,12 @@ impl Row {
         let rounds = several
             .then(|| Stats::of(round_medians, sampled.noise))
             .flatten();
+        let cpu_rounds = several
+            .then(|| Stats::of(cpu_round_medians?, sampled.cpu_noise))
+            .flatten();
         Some(Row {
             rounds,
+            cpu_rounds,
             x_floor,
             model: None,
             case,
@@ -271,7 +282,7 @@ impl Report {
         )
     }
 
-    /// With `--rounds` above 1: every row's round medians, in order; for a row whose
+    /// With `--rounds` above 1: every row's round medians, in order (wall, then CPU); for a row whose
     /// repetitions were paired with the spin floor, each round's ratio to it, and how many rounds
     /// lay above twice it. `None` with one round.
     pub fn rounds(&self) -> Option<String> {
@@ -294,6 +305,18 @@ impl Report {
                     .collect::<Vec<_>>()
                     .join(" ")
             );
+            if let Some(cpu) = &r.cpu_rounds {
+                let shown = |v: f64| cpu.shown(v).map_or("noise".into(), number);
+                let _ = write!(
+                    out,
+                    "; CPU: {}",
+                    cpu.samples
+                        .iter()
+                        .map(|&v| shown(v))
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                );
+            }
             if let Some(ratios) = &r.x_floor {
                 let above = ratios.iter().flatten().filter(|&&x| x > 2.0).count();
                 let _ = write!(
