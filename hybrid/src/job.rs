@@ -163,7 +163,7 @@ fn run_rank(
                 requests.push(down.immediate_send(scope, &last[..]));
             }
             for request in requests {
-                request.wait();
+                complete(request, policy);
             }
         });
         publish(&above[parity], &from_up);
@@ -174,7 +174,15 @@ fn run_rank(
                 .map(|r| f64::from_bits(r.load(Relaxed)))
                 .fold(0.0, f64::max);
             let mut global = 0.0_f64;
-            comm.all_reduce_into(&local, &mut global, SystemOperation::max());
+            mpi::request::scope(|scope| {
+                let request = comm.immediate_all_reduce_into(
+                    scope,
+                    &local,
+                    &mut global,
+                    SystemOperation::max(),
+                );
+                complete(request, policy);
+            });
             reduced.store(global.to_bits(), Relaxed);
         }
     };
@@ -316,6 +324,27 @@ fn run_layout(
         slowest,
         (unknown >= 0.0).then_some(total),
     ))
+}
+
+/// Waits for an MPI request of the exchange. MPICH's wait polls without ever giving up the
+/// core (ch4:ucx here). Where the layout runs more threads on a node than it has cores
+/// (`Passive`), the thread this rank's partner waits for may be queued behind that poll on the
+/// same core while the other core idles, for a whole scheduler tick (4 ms, seen with `perf
+/// sched`; docs/hpc.md): so there the wait yields between its tests, as Open MPI's
+/// `mpi_yield_when_idle` does.
+fn complete<'a, D: ?Sized, S: mpi::request::Scope<'a>>(
+    request: mpi::request::Request<'a, D, S>,
+    policy: WaitPolicy,
+) {
+    if policy != WaitPolicy::Passive {
+        request.wait();
+        return;
+    }
+    let mut request = request;
+    while let Err(pending) = request.test() {
+        request = pending;
+        thread::yield_now();
+    }
 }
 
 /// A barrier across the job that does not spin. MPI's own barrier polls (MPICH busy-waits), and
