@@ -90,6 +90,9 @@ for mode in barrier workload semaphore latch; do
     --csv "target/smoke/$mode.csv" --json "target/smoke/$mode.json" --svg "target/smoke/$mode.svg"
 done
 cargo run --release -p syncpoint-bench -- --quick --no-pin --threads 1,3 --variant both
+# With rounds: each row keeps a median per round, of its wall time and of its CPU time.
+cargo run --release -p syncpoint-bench -- semaphore --quick --cores 2 --rounds 2 \
+  --json target/smoke/rounds.json --svg target/smoke/rounds.svg
 # The outputs parse, and hold rows.
 python3 - <<'PY'
 import csv, json
@@ -98,6 +101,9 @@ for mode in ["barrier", "workload", "semaphore", "latch"]:
     assert report["rows"] and report["machine"]["cpu"], mode
     lines = [l for l in open(f"target/smoke/{mode}.csv") if not l.startswith("#")]
     assert len(list(csv.DictReader(lines))) == len(report["rows"]), mode
+for row in json.load(open("target/smoke/rounds.json"))["rows"]:
+    assert len(row["rounds"]["samples"]) == 2, row
+    assert row["cpu"] is None or len(row["cpu_rounds"]["samples"]) == 2, row
 PY
 cargo run --release -p syncpoint-bench -- --help >/dev/null
 for example in rendezvous thread_pool; do cargo run -q --release --example "$example" -- --help >/dev/null; done
