@@ -63,8 +63,7 @@ cargo test --release --test limits -- --ignored --test-threads=1
 step "loom models (beside each primitive, in src/*/loom_tests.rs)"
 # As two processes side by side, the classic constructions' models (about 6.5 of the 11 minutes
 # the models take one after another here) in one, the rest in the other: as two test threads of
-# one process they took 11 min 32 s with more system time than user time (loom maps and unmaps a
-# stack for each thread of each execution), as two processes 6 min.
+# one process they took 11 min 32 s, with more system time than user time, as two processes 6 min.
 loom_tests=$(loom cargo test --release -p syncpoint --lib --no-run --message-format=json |
   python3 -c 'import json, sys; print(*[m["executable"] for m in map(json.loads, sys.stdin) if m.get("executable")])')
 "$loom_tests" classic:: >target/loom/classic.log 2>&1 &

@@ -333,14 +333,13 @@ fn run_layout(
 /// sched`; docs/hpc.md): so there the wait yields between its tests, as Open MPI's
 /// `mpi_yield_when_idle` does.
 fn complete<'a, D: ?Sized, S: mpi::request::Scope<'a>>(
-    request: mpi::request::Request<'a, D, S>,
+    mut request: mpi::request::Request<'a, D, S>,
     policy: WaitPolicy,
 ) {
     if policy != WaitPolicy::Passive {
         request.wait();
         return;
     }
-    let mut request = request;
     while let Err(pending) = request.test() {
         request = pending;
         thread::yield_now();

@@ -282,40 +282,28 @@ impl Report {
         )
     }
 
-    /// With `--rounds` above 1: every row's round medians, in order (wall, then CPU); for a row whose
-    /// repetitions were paired with the spin floor, each round's ratio to it, and how many rounds
-    /// lay above twice it. `None` with one round.
+    /// With `--rounds` above 1: every row's round medians, in order (wall, then CPU); for a row
+    /// whose repetitions were paired with the spin floor, each round's ratio to it, and how many
+    /// rounds lay above twice it. `None` with one round.
     pub fn rounds(&self) -> Option<String> {
         let mut out = String::new();
         for r in &self.rows {
             let Some(rounds) = &r.rounds else { continue };
-            let shown = |v: f64| rounds.shown(v).map_or("noise".into(), number);
+            // Each round's figure, "noise" where noise hid it.
+            let each = |stats: &Stats| {
+                stats
+                    .samples
+                    .iter()
+                    .map(|&v| stats.shown(v).map_or("noise".into(), number))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            };
             let at = r.cores.map_or(format!("{} threads", r.threads), |c| {
                 format!("{} threads on {c} cores", r.threads)
             });
-            let _ = write!(
-                out,
-                "{at}, {}, {}: {}",
-                r.case,
-                r.contender,
-                rounds
-                    .samples
-                    .iter()
-                    .map(|&v| shown(v))
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            );
+            let _ = write!(out, "{at}, {}, {}: {}", r.case, r.contender, each(rounds));
             if let Some(cpu) = &r.cpu_rounds {
-                let shown = |v: f64| cpu.shown(v).map_or("noise".into(), number);
-                let _ = write!(
-                    out,
-                    "; CPU: {}",
-                    cpu.samples
-                        .iter()
-                        .map(|&v| shown(v))
-                        .collect::<Vec<_>>()
-                        .join(" ")
-                );
+                let _ = write!(out, "; CPU: {}", each(cpu));
             }
             if let Some(ratios) = &r.x_floor {
                 let above = ratios.iter().flatten().filter(|&&x| x > 2.0).count();
